@@ -1,0 +1,210 @@
+package split
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/layerkit/layerkit/internal/zipper"
+)
+
+// ErrSymlinkEscapes reports a symlink whose target lies outside the root
+// being packaged, or is absolute.
+var ErrSymlinkEscapes = errors.New("symlink points outside the packaged folder")
+
+// ErrSymlinkBroken reports a symlink that resolves to nothing or loops.
+var ErrSymlinkBroken = errors.New("symlink does not resolve")
+
+// ErrSpecialFile reports a FIFO, socket or device, which a zip cannot hold.
+var ErrSpecialFile = errors.New("not a regular file, folder or symlink")
+
+// FileError is a problem with one file of the tree, by its path on disk.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ScanErrors collects every problem found in one walk, so the user sees all
+// of them at once.
+type ScanErrors []*FileError
+
+func (s ScanErrors) Error() string {
+	var b strings.Builder
+	for i, e := range s {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Excluded is a path left out of a zip, and why.
+type Excluded struct {
+	Path   string `json:"path"` // relative to the scanned root, with '/'
+	Reason string `json:"reason"`
+	Secret bool   `json:"secret"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Filter decides what a walk leaves out. It returns a reason, and whether
+// the path is a secret, for paths to exclude; "" to keep the path.
+type Filter func(rel string, isDir bool) (reason string, secret bool)
+
+// Scan walks the folder root and returns the zip entries for everything the
+// filter keeps, sorted as zipper.CheckEntries wants, with Source relative to
+// root. Symlinks are kept as symlinks when they resolve inside root; one that
+// points outside, is absolute, dangles or loops is an error, as are FIFOs,
+// sockets and devices. Every such problem is returned at once, as
+// ScanErrors.
+func Scan(root string, keep Filter) (entries []zipper.Entry, excluded []Excluded, err error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	realRoot, err := filepath.EvalSymlinks(absRoot)
+	if err != nil {
+		return nil, nil, err
+	}
+	var problems ScanErrors
+	walkErr := filepath.WalkDir(absRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			problems = append(problems, &FileError{Path: p, Err: unwrapPathError(err)})
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if p == absRoot {
+			return nil
+		}
+		rel := filepath.ToSlash(p[len(absRoot)+1:])
+		if reason, secret := keep(rel, d.IsDir()); reason != "" {
+			ex := Excluded{Path: rel, Reason: reason, Secret: secret}
+			if d.IsDir() {
+				ex.Path += "/"
+				ex.Bytes = duBytes(p)
+			} else if fi, err := d.Info(); err == nil {
+				ex.Bytes = fi.Size()
+			}
+			excluded = append(excluded, ex)
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			problems = append(problems, &FileError{Path: p, Err: unwrapPathError(err)})
+			return nil
+		}
+		e := zipper.Entry{Name: rel, Source: rel}
+		switch mode := fi.Mode(); {
+		case mode.IsDir():
+			e.Type = zipper.TypeDir
+		case mode.IsRegular():
+			e.Type = zipper.TypeFile
+			e.Size = fi.Size()
+			e.Exec = mode&0o111 != 0
+			e.ID = fileID(fi)
+		case mode&fs.ModeSymlink != 0:
+			e.Type = zipper.TypeSymlink
+			e.Link, err = checkSymlink(realRoot, p, rel)
+			if err != nil {
+				problems = append(problems, &FileError{Path: p, Err: err})
+				return nil
+			}
+		default:
+			problems = append(problems, &FileError{Path: p, Err: fmt.Errorf("%w (%s)", ErrSpecialFile, mode.Type())})
+			return nil
+		}
+		if !zipper.ValidName(rel) {
+			problems = append(problems, &FileError{Path: p, Err: zipper.ErrUnsafePath})
+			return nil
+		}
+		entries = append(entries, e)
+		return nil
+	})
+	if walkErr != nil {
+		return nil, nil, walkErr
+	}
+	if len(problems) > 0 {
+		return nil, nil, problems
+	}
+	SortEntries(entries)
+	return entries, excluded, nil
+}
+
+// SortEntries sorts entries by the names they are written under in a zip
+// (folders with a trailing '/').
+func SortEntries(entries []zipper.Entry) {
+	key := func(e *zipper.Entry) string {
+		if e.Type == zipper.TypeDir {
+			return e.Name + "/"
+		}
+		return e.Name
+	}
+	sort.Slice(entries, func(i, j int) bool { return key(&entries[i]) < key(&entries[j]) })
+}
+
+// checkSymlink returns the symlink's target when it is relative, stays
+// inside the root as written, and resolves (through any further links) to
+// something inside the root.
+func checkSymlink(realRoot, p, rel string) (string, error) {
+	target, err := os.Readlink(p)
+	if err != nil {
+		return "", err
+	}
+	if filepath.IsAbs(target) || strings.HasPrefix(target, "/") {
+		return "", fmt.Errorf("%w: %q is absolute (it would point elsewhere once extracted); make it relative", ErrSymlinkEscapes, target)
+	}
+	joined := path.Join(path.Dir(rel), filepath.ToSlash(target))
+	if joined == ".." || strings.HasPrefix(joined, "../") {
+		return "", fmt.Errorf("%w: %q leaves the folder", ErrSymlinkEscapes, target)
+	}
+	resolved, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrSymlinkBroken, target, unwrapPathError(err))
+	}
+	if r, err := filepath.Rel(realRoot, resolved); err != nil || r == ".." || strings.HasPrefix(r, "../") {
+		return "", fmt.Errorf("%w: %q resolves to %s", ErrSymlinkEscapes, target, resolved)
+	}
+	return filepath.ToSlash(target), nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func fileID(fi fs.FileInfo) zipper.FileID {
+	id := zipper.FileID{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+	addStatID(&id, fi)
+	return id
+}
+
+// duBytes sums the sizes of the regular files under dir, for reporting
+// what an exclude saved.
+func duBytes(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}

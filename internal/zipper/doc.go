@@ -1,0 +1,24 @@
+// Package zipper writes deterministic zip files fast and reads them safely.
+//
+// Writing: WriteFile takes a sorted list of entries (files, folders and
+// symlinks under one source root) and produces a zip whose bytes depend only
+// on the entries' names, modes and contents, the timestamp and the
+// compression level: no host-specific extra fields, no data descriptors, the
+// same bytes on any machine and at any degree of parallelism. Files are cut
+// into 1 MiB chunks that are compressed in parallel on every core (each chunk
+// primed with the 32 KiB before it, as pigz does), so one big shared library
+// keeps every core busy and memory stays bounded by a small window of chunks
+// whatever the size of the tree. Content that will not shrink is stored.
+// Output goes to a temporary file beside the destination and is renamed into
+// place only when complete; an error or a cancelled context leaves nothing
+// behind.
+//
+// A Cache makes rebuilds cheap: it remembers, for each file of the previous
+// zip, the file's identity on disk (size, mtime, ctime, inode) and where its
+// compressed bytes sit in that zip, and copies those bytes instead of
+// compressing again. Output built with a cache is byte-identical to a cold
+// build.
+//
+// The package does not decide what goes into a zip (that is package split's
+// job) and never follows a path outside the source root it is given.
+package zipper

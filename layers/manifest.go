@@ -1,0 +1,126 @@
+package layers
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// ManifestFile is the name of the manifest `layerkit build` writes in its
+// output folder.
+const ManifestFile = "manifest.json"
+
+// ManifestVersion is the version of the manifest format this package writes.
+// Readers refuse manifests of a newer version.
+const ManifestVersion = 1
+
+// Kind tells a function's code from a layer.
+type Kind string
+
+// The kinds of artifact a build produces.
+const (
+	KindFunction Kind = "function"
+	KindLayer    Kind = "layer"
+)
+
+// Manifest lists what one build produced. It holds no timestamps or host
+// names, so identical input gives an identical manifest.
+type Manifest struct {
+	Version   int        `json:"version"`
+	Artifacts []Artifact `json:"artifacts"`
+}
+
+// Artifact is one zip of a build.
+type Artifact struct {
+	Kind Kind `json:"kind"`
+	// Name is "main" for the function's code, and the layer's name for a
+	// layer.
+	Name string `json:"name"`
+	// Runtime and Arch are the layer's target; empty for the function's
+	// code, which is shared by every target.
+	Runtime string `json:"runtime,omitempty"`
+	Arch    Arch   `json:"arch,omitempty"`
+	// Path is the zip's path relative to the manifest's folder, with '/'.
+	Path string `json:"path"`
+	// SHA256 is the hex SHA-256 of the zip's bytes.
+	SHA256 string `json:"sha256"`
+	// CodeSHA256 is the base64 SHA-256 of the zip's bytes, as Lambda
+	// reports it in CodeSha256.
+	CodeSHA256    string `json:"code_sha256"`
+	ZippedBytes   int64  `json:"zipped_bytes"`
+	UnzippedBytes int64  `json:"unzipped_bytes"`
+	// Files counts the zip's entries that are files or symlinks (not
+	// folders).
+	Files int `json:"files"`
+}
+
+// Target returns the artifact's target; the zero Target for function code.
+func (a Artifact) Target() Target { return Target{Runtime: a.Runtime, Arch: a.Arch} }
+
+// Layers returns the manifest's layer artifacts built for t.
+func (m *Manifest) Layers(t Target) []Artifact {
+	var out []Artifact
+	for _, a := range m.Artifacts {
+		if a.Kind == KindLayer && a.Target() == t {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Function returns the manifest's function artifact, if it has one.
+func (m *Manifest) Function() (Artifact, bool) {
+	for _, a := range m.Artifacts {
+		if a.Kind == KindFunction {
+			return a, true
+		}
+	}
+	return Artifact{}, false
+}
+
+// Targets returns the distinct targets of the manifest's layers, in the
+// order they first appear.
+func (m *Manifest) Targets() []Target {
+	var out []Target
+	seen := map[Target]bool{}
+	for _, a := range m.Artifacts {
+		if a.Kind == KindLayer && !seen[a.Target()] {
+			seen[a.Target()] = true
+			out = append(out, a.Target())
+		}
+	}
+	return out
+}
+
+// WriteManifest writes m as indented JSON with a final newline.
+func WriteManifest(w io.Writer, m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// ReadManifest reads a manifest written by WriteManifest. It refuses unknown
+// fields and versions newer than ManifestVersion.
+func ReadManifest(r io.Reader) (*Manifest, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("reading manifest: %w", err)
+	}
+	if m.Version < 1 || m.Version > ManifestVersion {
+		return nil, fmt.Errorf("reading manifest: version %d is not supported (this layerkit reads version %d)", m.Version, ManifestVersion)
+	}
+	for i, a := range m.Artifacts {
+		if a.Kind != KindFunction && a.Kind != KindLayer {
+			return nil, fmt.Errorf("reading manifest: artifact %d: unknown kind %q", i, a.Kind)
+		}
+		if a.Path == "" {
+			return nil, fmt.Errorf("reading manifest: artifact %d (%s): no path", i, a.Name)
+		}
+	}
+	return &m, nil
+}
