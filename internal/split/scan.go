@@ -55,9 +55,20 @@ type Excluded struct {
 	Bytes  int64  `json:"bytes"`
 }
 
-// Filter decides what a walk leaves out. It returns a reason, and whether
-// the path is a secret, for paths to exclude; "" to keep the path.
-type Filter func(rel string, isDir bool) (reason string, secret bool)
+// Verdict is a Filter's decision on one path.
+type Verdict struct {
+	// Reason says why the path is left out; "" keeps it.
+	Reason string
+	// Secret marks a path left out because it looks like a credential.
+	Secret bool
+	// Silent leaves the path out without listing it in Excluded: for what
+	// is packaged elsewhere (a layer's folder) or is the build's own output.
+	Silent bool
+}
+
+// Filter decides what a walk leaves out, given a path relative to the root
+// and whether it is a folder.
+type Filter func(rel string, isDir bool) Verdict
 
 // Scan walks the folder root and returns the zip entries for everything the
 // filter keeps, sorted as zipper.CheckEntries wants, with Source relative to
@@ -75,6 +86,9 @@ func Scan(root string, keep Filter) (entries []zipper.Entry, excluded []Excluded
 		return nil, nil, err
 	}
 	var problems ScanErrors
+	// hadExcluded marks folders something was left out of: such a folder
+	// is dropped when nothing else in it is kept.
+	hadExcluded := map[string]bool{}
 	walkErr := filepath.WalkDir(absRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			problems = append(problems, &FileError{Path: p, Err: unwrapPathError(err)})
@@ -87,8 +101,17 @@ func Scan(root string, keep Filter) (entries []zipper.Entry, excluded []Excluded
 			return nil
 		}
 		rel := filepath.ToSlash(p[len(absRoot)+1:])
-		if reason, secret := keep(rel, d.IsDir()); reason != "" {
-			ex := Excluded{Path: rel, Reason: reason, Secret: secret}
+		if v := keep(rel, d.IsDir()); v.Reason != "" || v.Silent {
+			if rel != "" {
+				hadExcluded[path.Dir(rel)] = true
+			}
+			if v.Silent {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			ex := Excluded{Path: rel, Reason: v.Reason, Secret: v.Secret}
 			if d.IsDir() {
 				ex.Path += "/"
 				ex.Bytes = duBytes(p)
@@ -140,7 +163,42 @@ func Scan(root string, keep Filter) (entries []zipper.Entry, excluded []Excluded
 		return nil, nil, problems
 	}
 	SortEntries(entries)
-	return entries, excluded, nil
+	return dropEmptied(entries, hadExcluded), excluded, nil
+}
+
+// dropEmptied removes folders that hold nothing once excludes are applied
+// but were not empty on disk, so that leaving out tests/ does not leave an
+// empty tests/ behind. Folders empty on disk are kept: the zip gives back
+// the tree.
+func dropEmptied(entries []zipper.Entry, hadExcluded map[string]bool) []zipper.Entry {
+	if len(hadExcluded) == 0 {
+		return entries
+	}
+	kids := map[string]int{}
+	for _, e := range entries {
+		kids[path.Dir(e.Name)]++
+	}
+	drop := map[string]bool{}
+	// Deepest first, so that a folder emptied by dropping its only child
+	// folder is dropped too.
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Type == zipper.TypeDir && kids[e.Name] == 0 && hadExcluded[e.Name] {
+			drop[e.Name] = true
+			kids[path.Dir(e.Name)]--
+			hadExcluded[path.Dir(e.Name)] = true
+		}
+	}
+	if len(drop) == 0 {
+		return entries
+	}
+	kept := entries[:0]
+	for _, e := range entries {
+		if !(e.Type == zipper.TypeDir && drop[e.Name]) {
+			kept = append(kept, e)
+		}
+	}
+	return kept
 }
 
 // SortEntries sorts entries by the names they are written under in a zip

@@ -111,6 +111,11 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 	if _, err := io.Copy(h, tmp); err != nil {
 		return res, fmt.Errorf("hashing %s: %w", tmp.Name(), err)
 	}
+	// CreateTemp makes the file 0600; a zip is as readable as any build
+	// output.
+	if err := tmp.Chmod(0o644); err != nil {
+		return res, err
+	}
 	if err := tmp.Close(); err != nil {
 		return res, err
 	}

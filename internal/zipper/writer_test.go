@@ -77,7 +77,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func keepAll(string, bool) (string, bool) { return "", false }
+func keepAll(string, bool) split.Verdict { return split.Verdict{} }
 
 func write(t *testing.T, src, dst string, opts zipper.Options) zipper.Result {
 	t.Helper()

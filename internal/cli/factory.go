@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, the same for every command.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitFindings    = 3
+	ExitAWS         = 4
+	ExitInterrupted = 130
+)
+
+// IOStreams are the streams a command reads and writes.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// ErrTTY says whether ErrOut is a terminal: progress and colour only
+	// then.
+	ErrTTY bool
+}
+
+// Factory carries what commands need from the outside world, so tests can
+// replace it.
+type Factory struct {
+	IO     IOStreams
+	Now    func() time.Time
+	Getenv func(string) string
+}
+
+// NewFactory returns the Factory for a real process.
+func NewFactory() *Factory {
+	return &Factory{
+		IO:     IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: isTerminal(os.Stderr)},
+		Now:    time.Now,
+		Getenv: os.Getenv,
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// UsageError is a mistake in how a command was called: exit code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// FindingsError reports that a command ran but what it found fails the
+// policy: exit code 3.
+type FindingsError struct{ Msg string }
+
+func (e *FindingsError) Error() string { return e.Msg }
+
+// ExitCode maps an error returned by a command to the process's exit code.
+func ExitCode(err error) int {
+	var ue *UsageError
+	var fe *FindingsError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.As(err, &fe):
+		return ExitFindings
+	}
+	return ExitError
+}
+
+// Main runs layerkit with args and returns the exit code. Errors are printed
+// here, once.
+func Main(ctx context.Context, f *Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var fe *FindingsError
+		switch {
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintln(f.IO.ErrOut, "layerkit: interrupted")
+		case errors.As(err, &fe):
+			// The report already said what was found.
+		default:
+			fmt.Fprintf(f.IO.ErrOut, "layerkit: %v\n", err)
+		}
+		var ue *UsageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(f.IO.ErrOut, "Run 'layerkit --help' for usage.")
+		}
+	}
+	return ExitCode(err)
+}
+
+// exactArgs etc. wrap cobra's argument checks as usage errors.
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MaximumNArgs(n)(cmd, args); err != nil {
+			return &UsageError{Err: err}
+		}
+		return nil
+	}
+}

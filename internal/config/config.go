@@ -1,0 +1,333 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/layerkit/layerkit/layers"
+)
+
+// FileNames are the names a config file is looked up under, in order.
+var FileNames = []string{"layerkit.yaml", "layerkit.yml"}
+
+// DefaultOut is the output folder, relative to the project folder, when
+// neither the config nor the command line names one.
+const DefaultOut = "dist"
+
+// ConventionLayer is the name of the layer the folder convention builds.
+const ConventionLayer = "deps"
+
+// ConventionDir is the folder whose <runtime>-<arch> subfolders the
+// convention reads as layer targets.
+const ConventionDir = "layers"
+
+// Config is a loaded, validated layerkit.yaml. Paths are relative to Dir,
+// with '/'.
+type Config struct {
+	Version int              `yaml:"version"`
+	Out     string           `yaml:"out"`
+	Main    Main             `yaml:"main"`
+	Layers  map[string]Layer `yaml:"layers"`
+
+	// Dir is the project folder the config's paths are relative to.
+	Dir string `yaml:"-"`
+	// File is the config file's path, or "" when the config comes from
+	// the folder convention.
+	File string `yaml:"-"`
+	// Notes are things worth telling the user that are not errors, such
+	// as an architecture alias and what it was read as.
+	Notes []string `yaml:"-"`
+}
+
+// Main describes the function's code: the shared main zip.
+type Main struct {
+	// Root is the folder packaged as the zip's root (default ".").
+	Root string `yaml:"root"`
+	// Include lists globs (with **) of paths under Root to package; empty
+	// means everything. Exclude lists globs to leave out. A glob without a
+	// '/' matches a name at any depth, as in .gitignore.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+}
+
+// Layer is one named layer with its targets.
+type Layer struct {
+	Targets []TargetSpec `yaml:"targets"`
+	// Exclude lists globs, relative to each target's folder, to leave out.
+	Exclude []string `yaml:"exclude"`
+}
+
+// TargetSpec is one runtime × architecture of a layer, built from a folder.
+type TargetSpec struct {
+	Runtime string `yaml:"runtime"`
+	Arch    string `yaml:"arch"`
+	From    string `yaml:"from"`
+}
+
+// Target returns the spec's target, with the architecture normalised.
+func (t TargetSpec) Target() layers.Target {
+	a, _ := layers.ParseArch(t.Arch)
+	return layers.Target{Runtime: t.Runtime, Arch: a}
+}
+
+// LayerNames returns the config's layer names, sorted.
+func (c *Config) LayerNames() []string {
+	names := make([]string, 0, len(c.Layers))
+	for n := range c.Layers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Problems lists everything wrong with a config, each naming the file.
+type Problems struct {
+	File string
+	List []string
+}
+
+func (p *Problems) Error() string {
+	if len(p.List) == 1 {
+		return p.File + ": " + p.List[0]
+	}
+	return fmt.Sprintf("%s: %d problems:\n  %s", p.File, len(p.List), strings.Join(p.List, "\n  "))
+}
+
+func (p *Problems) add(format string, args ...any) {
+	p.List = append(p.List, fmt.Sprintf(format, args...))
+}
+
+// Find returns the path of the config file in dir, or "" when there is none.
+func Find(dir string) string {
+	for _, n := range FileNames {
+		p := filepath.Join(dir, n)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+// Load reads the config for the project in dir: file when it is set,
+// otherwise the config file found in dir, otherwise the folder convention.
+// Every problem is reported at once in a *Problems.
+func Load(dir, file string) (*Config, error) {
+	if file == "" {
+		file = Find(dir)
+	}
+	if file == "" {
+		return Convention(dir)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(data, file)
+	if err != nil {
+		return nil, err
+	}
+	c.Dir, c.File = dir, file
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var fieldNotFound = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
+
+// Parse decodes a config file's bytes, refusing unknown keys, and fills in
+// defaults. It does not look at the file system; Load does.
+func Parse(data []byte, name string) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		p := &Problems{File: name}
+		var te *yaml.TypeError
+		switch {
+		case errors.As(err, &te):
+			for _, e := range te.Errors {
+				if m := fieldNotFound.FindStringSubmatch(e); m != nil {
+					p.add("line %s: unknown key %q in %s", m[1], m[2], sectionName(m[3]))
+				} else {
+					p.add("%s", strings.TrimPrefix(e, "yaml: "))
+				}
+			}
+		case err.Error() == "EOF":
+			p.add("the file is empty; it needs at least `version: 1`")
+		default:
+			p.add("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		return nil, p
+	}
+	c.File = name
+	return c, nil
+}
+
+func sectionName(goType string) string {
+	switch goType {
+	case "Config":
+		return "the top level (keys: version, out, main, layers)"
+	case "Main":
+		return "main (keys: root, include, exclude)"
+	case "Layer":
+		return "a layer (keys: targets, exclude)"
+	case "TargetSpec":
+		return "a target (keys: runtime, arch, from)"
+	}
+	return goType
+}
+
+var layerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+
+func (c *Config) validate() error {
+	p := &Problems{File: c.File}
+	if c.Version != 1 {
+		if c.Version == 0 {
+			p.add("missing `version: 1`")
+		} else {
+			p.add("version %d is not supported: this layerkit reads version 1", c.Version)
+		}
+	}
+	if c.Out == "" {
+		c.Out = DefaultOut
+	}
+	if c.Main.Root == "" {
+		c.Main.Root = "."
+	}
+	c.checkDir(p, "main.root", c.Main.Root)
+	checkGlobs(p, "main.include", c.Main.Include)
+	checkGlobs(p, "main.exclude", c.Main.Exclude)
+	for _, name := range c.LayerNames() {
+		l := c.Layers[name]
+		where := "layers." + name
+		if !layerName.MatchString(name) {
+			p.add("%s: a layer name is 1 to 100 letters, digits, '-' or '_' (it becomes part of the Lambda layer's name)", where)
+		}
+		if len(l.Targets) == 0 {
+			p.add("%s: no targets; list at least one {runtime, arch, from}", where)
+		}
+		checkGlobs(p, where+".exclude", l.Exclude)
+		seen := map[layers.Target]bool{}
+		for i, ts := range l.Targets {
+			tw := fmt.Sprintf("%s.targets[%d]", where, i)
+			c.checkTarget(p, tw, ts)
+			if t := ts.Target(); seen[t] {
+				p.add("%s: %s is listed twice", tw, t)
+			} else {
+				seen[t] = true
+			}
+		}
+	}
+	if len(p.List) > 0 {
+		return p
+	}
+	return nil
+}
+
+func (c *Config) checkTarget(p *Problems, where string, ts TargetSpec) {
+	switch {
+	case ts.Runtime == "":
+		p.add("%s: missing runtime", where)
+	default:
+		r, err := layers.ParseRuntime(ts.Runtime)
+		if err != nil {
+			p.add("%s: %v", where, err)
+			break
+		}
+		if r.Package == "container-only" {
+			p.add("%s: %s is offered only as a container image, which takes no layers", where, r.ID)
+		}
+		a, err := layers.ParseArch(ts.Arch)
+		if ts.Arch == "" {
+			p.add("%s: missing arch (x86_64 or arm64)", where)
+		} else if err != nil {
+			p.add("%s: %v", where, err)
+		} else if !r.Supports(a) {
+			p.add("%s: %s does not run on %s (it runs on %s)", where, r.ID, a, archList(r.Architectures))
+		} else if string(a) != ts.Arch {
+			c.Notes = append(c.Notes, fmt.Sprintf("%s: arch %q read as %s", where, ts.Arch, a))
+		}
+	}
+	if ts.From == "" {
+		p.add("%s: missing from (the folder holding the layer's python/, nodejs/, lib/, …)", where)
+	} else {
+		c.checkDir(p, where+".from", ts.From)
+	}
+}
+
+// checkDir checks that rel names a folder inside the project.
+func (c *Config) checkDir(p *Problems, where, rel string) {
+	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(filepath.ToSlash(filepath.Clean(rel)), "../") {
+		p.add("%s: %q is outside the project folder; paths are relative to %s", where, rel, c.Dir)
+		return
+	}
+	fi, err := os.Stat(filepath.Join(c.Dir, rel))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		p.add("%s: folder %q does not exist", where, rel)
+	case err != nil:
+		p.add("%s: %v", where, err)
+	case !fi.IsDir():
+		p.add("%s: %q is not a folder", where, rel)
+	}
+}
+
+func checkGlobs(p *Problems, where string, globs []string) {
+	for _, g := range globs {
+		if !doublestar.ValidatePattern(g) {
+			p.add("%s: %q is not a valid glob", where, g)
+		}
+	}
+}
+
+func archList(as []layers.Arch) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Convention derives the config of a project without a config file: every
+// folder layers/<runtime>-<arch>/ is a target of the layer "deps". A folder
+// there whose name is not a valid target is an error.
+func Convention(dir string) (*Config, error) {
+	c := &Config{Version: 1, Out: DefaultOut, Main: Main{Root: "."}, Dir: dir}
+	p := &Problems{File: filepath.Join(dir, ConventionDir)}
+	ents, err := os.ReadDir(filepath.Join(dir, ConventionDir))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var targets []TargetSpec
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		t, err := layers.ParseTarget(e.Name())
+		if err != nil {
+			p.add("folder %s/: %v (the convention reads each folder here as <runtime>-<arch>; use a layerkit.yaml for other layouts)", e.Name(), err)
+			continue
+		}
+		if string(t.Arch) != e.Name()[strings.LastIndexByte(e.Name(), '-')+1:] {
+			c.Notes = append(c.Notes, fmt.Sprintf("%s/%s: arch read as %s", ConventionDir, e.Name(), t.Arch))
+		}
+		targets = append(targets, TargetSpec{Runtime: t.Runtime, Arch: string(t.Arch), From: ConventionDir + "/" + e.Name()})
+	}
+	if len(p.List) > 0 {
+		return nil, p
+	}
+	if len(targets) > 0 {
+		c.Layers = map[string]Layer{ConventionLayer: {Targets: targets}}
+	}
+	return c, nil
+}

@@ -1,0 +1,164 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func project(t *testing.T, cfg string, dirs ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cfg != "" {
+		if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadValid(t *testing.T) {
+	dir := project(t, `version: 1
+main:
+  root: src
+  exclude: ["tests/**", "*.md"]
+layers:
+  deps:
+    targets:
+      - {runtime: python3.12, arch: aarch64, from: deps/py312-arm}
+      - {runtime: python3.9, arch: x86_64, from: deps/py39-x86}
+`, "src", "deps/py312-arm", "deps/py39-x86")
+	c, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Out != "dist" || c.Main.Root != "src" || len(c.Layers["deps"].Targets) != 2 {
+		t.Fatalf("config = %+v", c)
+	}
+	if got := c.Layers["deps"].Targets[0].Target().String(); got != "python3.12-arm64" {
+		t.Errorf("target = %s", got)
+	}
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], `"aarch64" read as arm64`) {
+		t.Errorf("notes = %q", c.Notes)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	dir := project(t, `version: 1
+main:
+  root: nowhere
+  exclude: ["[unclosed"]
+layers:
+  "bad name":
+    targets: []
+  deps:
+    targets:
+      - {runtime: python3.99, arch: arm64, from: deps/a}
+      - {runtime: python3.7, arch: arm64, from: deps/a}
+      - {runtime: python3.12, arch: sparc, from: deps/a}
+      - {runtime: python3.12, arch: arm64, from: ../outside}
+      - {runtime: python3.12, arch: aarch64, from: deps/missing}
+      - {runtime: dotnet9, arch: arm64, from: deps/a}
+`, "deps/a")
+	_, err := Load(dir, "")
+	var p *Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("Load = %v, want *Problems", err)
+	}
+	want := []string{
+		`main.root: folder "nowhere" does not exist`,
+		`main.exclude: "[unclosed" is not a valid glob`,
+		`layers.bad name: a layer name is`,
+		`layers.bad name: no targets`,
+		`layers.deps.targets[0]: unknown runtime "python3.99"`,
+		`layers.deps.targets[1]: python3.7 does not run on arm64 (it runs on x86_64)`,
+		`layers.deps.targets[2]: unknown architecture "sparc"`,
+		`layers.deps.targets[3].from: "../outside" is outside the project folder`,
+		`layers.deps.targets[4].from: folder "deps/missing" does not exist`,
+		`layers.deps.targets[4]: python3.12-arm64 is listed twice`,
+		`layers.deps.targets[5]: dotnet9 is offered only as a container image`,
+	}
+	all := strings.Join(p.List, "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("missing problem %q in:\n%s", w, all)
+		}
+	}
+	if len(p.List) != len(want) {
+		t.Errorf("%d problems, want %d:\n%s", len(p.List), len(want), all)
+	}
+	if !strings.HasPrefix(err.Error(), filepath.Join(dir, "layerkit.yaml")+": 11 problems:") {
+		t.Errorf("error does not start with the file and count: %v", err)
+	}
+}
+
+func TestUnknownKeysAllReported(t *testing.T) {
+	dir := project(t, "version: 1\nmian:\n  root: .\nlayers:\n  deps:\n    targtes: []\n    targets:\n      - {runtime: python3.12, arch: arm64, form: x}\n")
+	_, err := Load(dir, "")
+	if err == nil {
+		t.Fatal("accepted unknown keys")
+	}
+	for _, w := range []string{`line 2: unknown key "mian" in the top level`, `line 6: unknown key "targtes" in a layer`, `line 8: unknown key "form" in a target`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in %v", w, err)
+		}
+	}
+}
+
+func TestBadYAMLAndVersion(t *testing.T) {
+	for cfg, want := range map[string]string{
+		"":               "the file is empty",
+		"version: [":     "did not find expected node content",
+		"version: 2\n":   "version 2 is not supported",
+		"out: x\n":       "missing `version: 1`",
+		"version: one\n": "cannot unmarshal",
+	} {
+		_, err := Load(project(t, "x"), writeCfg(t, cfg))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("config %q: error %v, want %q", cfg, err, want)
+		}
+	}
+}
+
+func writeCfg(t *testing.T, cfg string) string {
+	p := filepath.Join(t.TempDir(), "layerkit.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConvention(t *testing.T) {
+	dir := project(t, "", "layers/python3.9-x86_64", "layers/python3.12-aarch64", "src")
+	c, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ts := range c.Layers["deps"].Targets {
+		got = append(got, ts.Target().String()+"<"+ts.From)
+	}
+	if strings.Join(got, " ") != "python3.12-arm64<layers/python3.12-aarch64 python3.9-x86_64<layers/python3.9-x86_64" {
+		t.Errorf("targets = %v", got)
+	}
+	if len(c.Notes) != 1 {
+		t.Errorf("notes = %v", c.Notes)
+	}
+
+	_, err = Load(project(t, "", "layers/python3.12-arm64", "layers/shared", "layers/python3.6-arm64"), "")
+	if err == nil || !strings.Contains(err.Error(), "folder shared/") || !strings.Contains(err.Error(), "folder python3.6-arm64/: runtime python3.6 does not run on arm64") {
+		t.Errorf("bad convention folders: %v", err)
+	}
+
+	c, err = Load(project(t, "", "src"), "")
+	if err != nil || len(c.Layers) != 0 {
+		t.Errorf("no layers folder: %v, %v", c, err)
+	}
+}

@@ -1,0 +1,236 @@
+package split
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/zipper"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// tree writes files (content "x") and folders (names ending in '/').
+func tree(t *testing.T, paths ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, p := range paths {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if strings.HasSuffix(p, "/") {
+			if err := os.MkdirAll(full, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func names(es []zipper.Entry) string {
+	var s []string
+	for _, e := range es {
+		n := e.Name
+		switch e.Type {
+		case zipper.TypeDir:
+			n += "/"
+		case zipper.TypeSymlink:
+			n += "@"
+		}
+		s = append(s, n)
+	}
+	return strings.Join(s, " ")
+}
+
+func plan(t *testing.T, dir string) *Plan {
+	t.Helper()
+	c, err := config.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPlanConvention(t *testing.T) {
+	dir := tree(t,
+		"handler.py", "app/core.py", "app/__pycache__/core.cpython-312.pyc", "app/old.pyc",
+		".git/HEAD", ".venv/pyvenv.cfg", "myenv/pyvenv.cfg", "myenv/lib/x.py",
+		".env", ".env.example", "certs/server.pem", ".aws/credentials", "id_rsa",
+		"dist/main.zip", "empty/",
+		"layers/python3.12-arm64/python/pkg/__init__.py", "layers/python3.12-arm64/lib/libx.so",
+		"layers/python3.12-arm64/python/pkg/__pycache__/a.pyc",
+		"layers/python3.9-x86_64/python/pkg/__init__.py",
+	)
+	p := plan(t, dir)
+	if len(p.Artifacts) != 3 {
+		t.Fatalf("%d artifacts", len(p.Artifacts))
+	}
+	main := p.Artifacts[0]
+	if got, want := names(main.Entries), ".env.example app/ app/core.py empty/ handler.py"; got != want {
+		t.Errorf("main entries:\n got %s\nwant %s", got, want)
+	}
+	l := p.Artifacts[1]
+	if l.Path != "layers/deps-python3.12-arm64.zip" || l.Target != (layers.Target{Runtime: "python3.12", Arch: layers.ARM64}) {
+		t.Errorf("layer artifact %s %v", l.Path, l.Target)
+	}
+	if got, want := names(l.Entries), "lib/ lib/libx.so python/ python/pkg/ python/pkg/__init__.py"; got != want {
+		t.Errorf("layer entries:\n got %s\nwant %s", got, want)
+	}
+	secrets := map[string]bool{}
+	var other []string
+	for _, e := range p.Excluded {
+		if e.Secret {
+			secrets[e.Path] = true
+		} else {
+			other = append(other, e.Path)
+		}
+	}
+	for _, s := range []string{".env", "certs/server.pem", ".aws/", "id_rsa"} {
+		if !secrets[s] {
+			t.Errorf("secret %s not reported (secrets: %v)", s, secrets)
+		}
+	}
+	if got := strings.Join(other, " "); got != ".git/ .venv/ app/__pycache__/ app/old.pyc myenv/ layers/python3.12-arm64/python/pkg/__pycache__/" {
+		t.Errorf("excluded: %s", got)
+	}
+	// certs/ held only a secret: no empty folder is left in the zip.
+	if strings.Contains(names(main.Entries), "certs/") {
+		t.Errorf("emptied folder kept")
+	}
+}
+
+func TestPlanConfigIncludeExclude(t *testing.T) {
+	dir := tree(t, "src/handler.py", "src/lib/util.py", "src/lib/README.md", "src/tests/test_x.py", "src/data/big.csv",
+		"deps/a/python/x.py")
+	cfg := `version: 1
+main:
+  root: src
+  include: ["**/*.py", "data/**"]
+  exclude: ["tests/**"]
+layers:
+  shared:
+    exclude: ["**/*.md"]
+    targets: [{runtime: python3.12, arch: x86_64, from: deps/a}]
+`
+	if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := plan(t, dir)
+	if got, want := names(p.Artifacts[0].Entries), "data/ data/big.csv handler.py lib/ lib/util.py"; got != want {
+		t.Errorf("main:\n got %s\nwant %s", got, want)
+	}
+	if p.Artifacts[1].Path != "layers/shared-python3.12-x86_64.zip" {
+		t.Errorf("layer path %s", p.Artifacts[1].Path)
+	}
+}
+
+func TestPlanLayout(t *testing.T) {
+	tests := []struct {
+		name  string
+		files []string
+		err   string
+		warn  string
+	}{
+		{"wrapped", []string{"layers/python3.12-arm64/mylayer/python/x.py"}, "wraps its content one level too deep: mylayer/python/ would land in /opt/mylayer/python/", ""},
+		{"nothing known", []string{"layers/python3.12-arm64/stuff.py"}, "holds none of the folders python3.12 reads at a layer's top level (bin/, extensions/, lib/, python/)", ""},
+		{"extra folder", []string{"layers/python3.12-arm64/python/x.py", "layers/python3.12-arm64/docs/a.md"}, "", "layers/python3.12-arm64/docs/ lands in /opt/docs/, which python3.12 does not read"},
+		{"provided bootstrap", []string{"layers/provided.al2023-arm64/bootstrap"}, "", ""},
+		{"node", []string{"layers/nodejs22.x-x86_64/nodejs/node_modules/a/index.js"}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tree(t, tt.files...)
+			c, err := config.Load(dir, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(p.Warnings, "\n"); !strings.Contains(got, tt.warn) || (tt.warn == "" && got != "") {
+				t.Errorf("warnings %q, want %q", got, tt.warn)
+			}
+		})
+	}
+}
+
+func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
+	outside := tree(t, "secret.txt")
+	dir := tree(t, "ok.txt", "sub/inner.txt")
+	links := map[string]string{
+		"abs":       filepath.Join(outside, "secret.txt"),
+		"up":        "../" + filepath.Base(outside) + "/secret.txt",
+		"sub/up2":   "../../x",
+		"dangling":  "nothing-here",
+		"loop-a":    "loop-b",
+		"loop-b":    "loop-a",
+		"good":      "ok.txt",
+		"sub/good2": "../ok.txt",
+		"gooddir":   "sub",
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Scan(dir, func(string, bool) Verdict { return Verdict{} })
+	var se ScanErrors
+	if !errors.As(err, &se) {
+		t.Fatalf("Scan = %v, want ScanErrors", err)
+	}
+	got := map[string]error{}
+	for _, e := range se {
+		got[filepath.Base(e.Path)] = e.Err
+	}
+	want := map[string]error{
+		"abs": ErrSymlinkEscapes, "up": ErrSymlinkEscapes, "up2": ErrSymlinkEscapes,
+		"dangling": ErrSymlinkBroken, "loop-a": ErrSymlinkBroken, "loop-b": ErrSymlinkBroken,
+		"fifo": ErrSpecialFile,
+	}
+	for name, w := range want {
+		if !errors.Is(got[name], w) {
+			t.Errorf("%s: %v, want %v", name, got[name], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems %v", se)
+	}
+	if !strings.Contains(err.Error(), filepath.Join(dir, "fifo")) {
+		t.Errorf("error does not name the file: %v", err)
+	}
+	// Without the bad ones, the good links are kept as links.
+	for _, name := range []string{"abs", "up", "sub/up2", "dangling", "loop-a", "loop-b", "fifo"} {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, _, err := Scan(dir, func(string, bool) Verdict { return Verdict{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(es), "good@ gooddir@ ok.txt sub/ sub/good2@ sub/inner.txt"; got != want {
+		t.Errorf("entries %s, want %s", got, want)
+	}
+}
