@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -19,6 +22,17 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 findings failed the policy,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       version(),
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, ", "))
+				}
+				return &UsageError{Err: errors.New(msg)}
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
 	cmd.AddCommand(NewCmdBuild(f, nil), NewCmdRuntimes(f, nil))
