@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"os"
@@ -29,6 +30,11 @@ const (
 	// dictSize is deflate's window: each chunk is primed with this much of
 	// what precedes it, so chunking costs almost nothing in ratio.
 	dictSize = 32 << 10
+	// maxHeld is the largest file whose compressed chunks the writer holds
+	// until the last one arrives, so that its header is written complete.
+	// Bigger files get their header patched afterwards, which costs a
+	// second read of the zip to hash it.
+	maxHeld = 64 << 20
 )
 
 // DefaultLevel is the compression level used when Options.Level is -1:
@@ -100,16 +106,21 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 			defer prev.f.Close()
 		}
 	}
-	w := &writer{f: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), src: src, opts: opts, prev: prev}
+	w := &writer{f: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), hash: sha256.New(), src: src, opts: opts, prev: prev}
 	if err := w.run(ctx, entries); err != nil {
 		return res, err
 	}
-	h := sha256.New()
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return res, err
-	}
-	if _, err := io.Copy(h, tmp); err != nil {
-		return res, fmt.Errorf("hashing %s: %w", tmp.Name(), err)
+	sum := w.hash.Sum(nil)
+	if w.patched {
+		// Headers were rewritten in place: hash what is on disk.
+		h := sha256.New()
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return res, err
+		}
+		if _, err := io.Copy(h, tmp); err != nil {
+			return res, fmt.Errorf("hashing %s: %w", tmp.Name(), err)
+		}
+		sum = h.Sum(nil)
 	}
 	// CreateTemp makes the file 0600; a zip is as readable as any build
 	// output.
@@ -127,7 +138,7 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 	}
 	res = w.res
 	res.ZippedBytes = w.pos
-	copy(res.SHA256[:], h.Sum(nil))
+	copy(res.SHA256[:], sum)
 	if opts.CacheDir != "" {
 		if err := saveIndex(opts.CacheDir, dst, opts.Level, w.index); err != nil {
 			return res, fmt.Errorf("saving build cache: %w", err)
@@ -158,17 +169,19 @@ var (
 )
 
 type writer struct {
-	f     *os.File
-	bw    *bufio.Writer
-	pos   int64
-	src   Source
-	opts  Options
-	prev  *previous
-	cd    []byte
-	count int64
-	res   Result
-	index map[string]indexEntry
-	hbuf  []byte
+	f       *os.File
+	bw      *bufio.Writer
+	hash    hash.Hash // of every byte written, unless patched
+	patched bool      // a header was rewritten after its data
+	pos     int64
+	src     Source
+	opts    Options
+	prev    *previous
+	cd      []byte
+	count   int64
+	res     Result
+	index   map[string]indexEntry
+	hbuf    []byte
 }
 
 func chunksOf(size int64) int64 { return max(1, (size+chunkSize-1)/chunkSize) }
@@ -303,7 +316,12 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 	ch.data = ch.out.Bytes()
 	if ch.off == 0 && ch.last && int64(len(ch.data)) >= ch.n {
 		ch.data, ch.stored = data, true
+		return
 	}
+	// The input is no longer needed: return it now, so that a file whose
+	// chunks the writer holds costs only its compressed size.
+	inPool.Put(ch.in)
+	ch.in = nil
 }
 
 func (ch *chunk) release() {
@@ -318,6 +336,7 @@ func (ch *chunk) release() {
 
 func (w *writer) write(b []byte) error {
 	n, err := w.bw.Write(b)
+	w.hash.Write(b[:n])
 	w.pos += int64(n)
 	return err
 }
@@ -386,7 +405,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	n, err := w.bw.ReadFrom(io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
+	n, err := io.Copy(io.MultiWriter(w.bw, w.hash), io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
 	w.pos += n
 	if err == nil && n != rec.CSize {
 		err = io.ErrUnexpectedEOF
@@ -401,14 +420,9 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 	h.usize = e.Size
 	h.zip64Local = e.Size >= zip64LocalThreshold
-	first, ok := <-order
-	if !ok {
-		return context.Canceled
-	}
-	<-first.done
-	if first.err != nil {
-		first.release()
-		return first.err
+	first, err := next(order)
+	if err != nil {
+		return err
 	}
 	if first.last {
 		// The whole file is in one chunk: the header is known up front.
@@ -419,19 +433,71 @@ func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 		}
 		return w.writeWhole(h, first.data)
 	}
-	// A multi-chunk file: write the header, stream the chunks, then patch
-	// the checksum and compressed size into the header.
 	h.method = methodDeflate
 	if first.store {
 		h.method = methodStore
 	}
+	if e.Size <= maxHeld {
+		return w.writeHeld(h, first, order)
+	}
+	return w.writePatched(h, e, first, order)
+}
+
+// next returns the next chunk of the file being written, once compressed.
+func next(order <-chan *chunk) (*chunk, error) {
+	ch, ok := <-order
+	if !ok {
+		return nil, context.Canceled
+	}
+	<-ch.done
+	if ch.err != nil {
+		ch.release()
+		return nil, ch.err
+	}
+	return ch, nil
+}
+
+// writeHeld collects every chunk of a file, then writes its complete
+// header and its data.
+func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
+	held := []*chunk{first}
+	defer func() {
+		for _, ch := range held {
+			ch.release()
+		}
+	}()
+	for ch := first; !ch.last; {
+		var err error
+		if ch, err = next(order); err != nil {
+			return err
+		}
+		held = append(held, ch)
+	}
+	for _, ch := range held {
+		h.csize += int64(len(ch.data))
+		h.crc = crc32Combine(h.crc, ch.crc, ch.n)
+	}
+	w.hbuf = h.appendLocal(w.hbuf[:0])
+	if err := w.write(w.hbuf); err != nil {
+		return err
+	}
+	for _, ch := range held {
+		if err := w.write(ch.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePatched streams a big file's chunks as they come, then rewrites its
+// header's checksum and sizes in place.
+func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *chunk) error {
 	w.hbuf = h.appendLocal(w.hbuf[:0])
 	if err := w.write(w.hbuf); err != nil {
 		first.release()
 		return err
 	}
-	ch := first
-	for {
+	for ch := first; ; {
 		err := w.write(ch.data)
 		h.csize += int64(len(ch.data))
 		h.crc = crc32Combine(h.crc, ch.crc, ch.n)
@@ -443,14 +509,8 @@ func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 		if last {
 			break
 		}
-		var ok bool
-		if ch, ok = <-order; !ok {
-			return context.Canceled
-		}
-		<-ch.done
-		if ch.err != nil {
-			ch.release()
-			return ch.err
+		if ch, err = next(order); err != nil {
+			return err
 		}
 	}
 	if h.csize >= max32 && !h.zip64Local {
@@ -459,6 +519,7 @@ func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 	if err := w.bw.Flush(); err != nil {
 		return err
 	}
+	w.patched = true
 	crcAndSizes, extra := h.patchLocal()
 	if _, err := w.f.WriteAt(crcAndSizes, h.offset+14); err != nil {
 		return err

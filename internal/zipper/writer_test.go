@@ -407,3 +407,27 @@ func TestZip64LargeFile(t *testing.T) {
 	unzipTest(t, zp)
 	pythonTest(t, zp)
 }
+
+// TestBigFilePatchedHeader covers a file too big to hold in memory while its
+// chunks compress: its header is rewritten after the data, and the zip's
+// hash is taken from disk.
+func TestBigFilePatchedHeader(t *testing.T) {
+	src := t.TempDir()
+	var b bytes.Buffer
+	for i := 0; b.Len() < 66<<20; i++ {
+		fmt.Fprintf(&b, "line %d of a big file, %x\n", i, i*2654435761)
+	}
+	must(t, os.WriteFile(filepath.Join(src, "big.txt"), b.Bytes(), 0o644))
+	must(t, os.WriteFile(filepath.Join(src, "small.txt"), []byte("after the big one"), 0o644))
+	zp := filepath.Join(t.TempDir(), "big.zip")
+	res := write(t, src, zp, zipper.Options{Level: 1})
+	if res.SHA256 != fileSHA(t, zp) {
+		t.Fatalf("Result.SHA256 is not the hash of the file on disk")
+	}
+	unzipTest(t, zp)
+	pythonTest(t, zp)
+	again := write(t, src, filepath.Join(t.TempDir(), "again.zip"), zipper.Options{Level: 1, Workers: 1})
+	if again.SHA256 != res.SHA256 {
+		t.Fatalf("not deterministic across worker counts")
+	}
+}
