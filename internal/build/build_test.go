@@ -14,19 +14,12 @@ import (
 
 	"github.com/layerkit/layerkit/internal/build"
 	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/testutil"
 	"github.com/layerkit/layerkit/layers"
 )
 
 // example copies the bundled example into a temporary folder.
-func example(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "app")
-	if out, err := exec.Command("cp", "-a", "../../examples/python-app", dir).CombinedOutput(); err != nil {
-		t.Fatalf("copying the example: %v\n%s", err, out)
-	}
-	os.RemoveAll(filepath.Join(dir, "dist"))
-	return dir
-}
+func example(t *testing.T) string { return testutil.CopyExample(t) }
 
 func run(t *testing.T, dir string, mod func(*build.Options)) *build.Result {
 	t.Helper()

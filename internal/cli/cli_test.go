@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/layerkit/layerkit/internal/testutil"
 	"github.com/layerkit/layerkit/layers"
 )
 
@@ -53,15 +53,7 @@ func golden(t *testing.T, got string) {
 	}
 }
 
-func example(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "app")
-	if out, err := exec.Command("cp", "-a", "../../examples/python-app", dir).CombinedOutput(); err != nil {
-		t.Fatalf("copying the example: %v\n%s", err, out)
-	}
-	os.RemoveAll(filepath.Join(dir, "dist"))
-	return dir
-}
+func example(t *testing.T) string { return testutil.CopyExample(t) }
 
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
