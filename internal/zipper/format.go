@@ -104,9 +104,8 @@ func (h *header) appendLocal(b []byte) []byte {
 	return b
 }
 
-// localSizesAt returns where, within the local header, the fields patched
-// after the data is written begin (crc32 at +14) and whether the sizes are in
-// the zip64 extra.
+// localLen returns the length of the entry's local header: where its data
+// begins, relative to the header's offset.
 func (h *header) localLen() int {
 	n := localLen + len(h.name)
 	if h.zip64Local {
