@@ -83,15 +83,9 @@ func (e *PathError) Unwrap() error { return e.Err }
 // ValidName reports whether name is a clean, relative, '/'-separated path
 // that cannot leave an extraction root.
 func ValidName(name string) bool {
-	if name == "" || strings.HasPrefix(name, "/") || strings.ContainsAny(name, "\\\x00") {
-		return false
-	}
-	for _, el := range strings.Split(name, "/") {
-		if el == "" || el == "." || el == ".." {
-			return false
-		}
-	}
-	return fs.ValidPath(name)
+	// fs.ValidPath refuses leading and trailing slashes and empty, "." and
+	// ".." elements, but takes "." itself as the root.
+	return name != "." && fs.ValidPath(name) && !strings.ContainsAny(name, "\\\x00")
 }
 
 // mode returns the Unix mode bits stored for the entry.

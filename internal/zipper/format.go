@@ -200,20 +200,3 @@ func appendEnd(b []byte, count, cdOffset, cdSize int64) []byte {
 	b = binary.LittleEndian.AppendUint16(b, 0) // comment length
 	return b
 }
-
-// patchLocal returns the bytes that replace the local header's crc32 and
-// size fields (at offset 14) once the data is written: 12 bytes, or 4 (crc)
-// plus the 16-byte zip64 extra values when sizes live there.
-func (h *header) patchLocal() (crcAndSizes []byte, extraSizes []byte) {
-	crcAndSizes = binary.LittleEndian.AppendUint32(nil, h.crc)
-	if h.zip64Local {
-		crcAndSizes = binary.LittleEndian.AppendUint32(crcAndSizes, max32)
-		crcAndSizes = binary.LittleEndian.AppendUint32(crcAndSizes, max32)
-		extraSizes = binary.LittleEndian.AppendUint64(nil, uint64(h.usize))
-		extraSizes = binary.LittleEndian.AppendUint64(extraSizes, uint64(h.csize))
-		return crcAndSizes, extraSizes
-	}
-	crcAndSizes = binary.LittleEndian.AppendUint32(crcAndSizes, uint32(h.csize))
-	crcAndSizes = binary.LittleEndian.AppendUint32(crcAndSizes, uint32(h.usize))
-	return crcAndSizes, nil
-}

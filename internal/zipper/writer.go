@@ -40,7 +40,7 @@ const (
 // DefaultLevel is the compression level used when Options.Level is -1:
 // klauspost/compress's level 6, its strongest fast matcher. On a 200 MB
 // numpy/scipy/pandas layer it lands about 4 % above Info-ZIP's default
-// output in about a fifth of its time (bench/README.md has the numbers);
+// output (symlinks kept) in about a fifth of its time (README.md, Speed);
 // levels 7 to 9 trade speed for the last few percent.
 const DefaultLevel = 6
 
@@ -202,6 +202,10 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 		}
 	}
 
+	// stop lets the writer halt the dispatcher and workers at once when it
+	// fails, instead of after it has drained everything they would make.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	g, gctx := errgroup.WithContext(ctx)
 	window := 8 * w.opts.Workers
 	order := make(chan *chunk, window)
@@ -254,7 +258,8 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 	g.Go(func() error {
 		err := w.writeEntries(gctx, entries, reuse, order, date, tm)
 		if err != nil {
-			// Unblock the dispatcher and workers, then drain what they hold.
+			// Stop the dispatcher and workers, then drain what they hold.
+			stop()
 			for ch := range order {
 				<-ch.done
 				ch.release()
@@ -334,10 +339,16 @@ func (ch *chunk) release() {
 	ch.in, ch.out, ch.data = nil, nil, nil
 }
 
-func (w *writer) write(b []byte) error {
+// Write writes b to the zip, hashing it and counting the position.
+func (w *writer) Write(b []byte) (int, error) {
 	n, err := w.bw.Write(b)
 	w.hash.Write(b[:n])
 	w.pos += int64(n)
+	return n, err
+}
+
+func (w *writer) write(b []byte) error {
+	_, err := w.Write(b)
 	return err
 }
 
@@ -405,8 +416,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	n, err := io.Copy(io.MultiWriter(w.bw, w.hash), io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
-	w.pos += n
+	n, err := io.Copy(w, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
 	if err == nil && n != rec.CSize {
 		err = io.ErrUnexpectedEOF
 	}
@@ -490,7 +500,7 @@ func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
 }
 
 // writePatched streams a big file's chunks as they come, then rewrites its
-// header's checksum and sizes in place.
+// header, now with checksum and sizes, in place.
 func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *chunk) error {
 	w.hbuf = h.appendLocal(w.hbuf[:0])
 	if err := w.write(w.hbuf); err != nil {
@@ -519,17 +529,11 @@ func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *c
 	if err := w.bw.Flush(); err != nil {
 		return err
 	}
+	// The complete header has the same length as the one written first.
 	w.patched = true
-	crcAndSizes, extra := h.patchLocal()
-	if _, err := w.f.WriteAt(crcAndSizes, h.offset+14); err != nil {
-		return err
-	}
-	if extra != nil {
-		if _, err := w.f.WriteAt(extra, h.offset+localLen+int64(len(h.name))+4); err != nil {
-			return err
-		}
-	}
-	return nil
+	w.hbuf = h.appendLocal(w.hbuf[:0])
+	_, err := w.f.WriteAt(w.hbuf, h.offset)
+	return err
 }
 
 // incompressible reports whether a file's name says its content is already

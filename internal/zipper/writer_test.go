@@ -234,7 +234,6 @@ func compareTrees(t *testing.T, want, got string) {
 			t.Errorf("%s: extracted, not in the source", p)
 		}
 	}
-	// Modes as stored, read back by Go's reader.
 }
 
 func TestStoredModes(t *testing.T) {
