@@ -64,7 +64,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(out, "layers"), 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output folder: %w", err)
 	}
 	previous := readPrevious(out)
@@ -107,6 +107,9 @@ func writeArtifact(ctx context.Context, out string, a *split.Artifact, opts zipp
 	}
 	defer root.Close()
 	dst := filepath.Join(out, filepath.FromSlash(a.Path))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return zipper.Result{}, fmt.Errorf("creating the output folder: %w", err)
+	}
 	res, err := zipper.WriteFile(ctx, dst, root, a.Entries, opts)
 	if err != nil {
 		var pe *zipper.PathError

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,7 +163,7 @@ func Parse(data []byte, name string) (*Config, error) {
 					p.add("%s", strings.TrimPrefix(e, "yaml: "))
 				}
 			}
-		case err.Error() == "EOF":
+		case errors.Is(err, io.EOF):
 			p.add("the file is empty; it needs at least `version: 1`")
 		default:
 			p.add("%s", strings.TrimPrefix(err.Error(), "yaml: "))

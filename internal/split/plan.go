@@ -61,37 +61,27 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		return err
 	}
 
-	// Folders that belong to layers are not the function's code.
-	layerDirs := map[string]bool{}
+	// Folders that belong to layers, the config and the output folder are
+	// not the function's code.
+	notMain := map[string]bool{}
 	if c.File == "" {
-		layerDirs[filepath.Join(dir, config.ConventionDir)] = true
+		notMain[filepath.Join(dir, config.ConventionDir)] = true
 	}
 	for _, name := range c.LayerNames() {
 		for _, ts := range c.Layers[name].Targets {
-			layerDirs[filepath.Join(dir, filepath.FromSlash(ts.From))] = true
+			notMain[filepath.Join(dir, filepath.FromSlash(ts.From))] = true
 		}
 	}
-	var configFile string
 	if c.File != "" {
-		configFile, _ = filepath.Abs(c.File)
+		configFile, _ := filepath.Abs(c.File)
+		notMain[configFile] = true // not a layer, but never main code either
 	}
+	notMain[out] = true
 
 	mainRoot := filepath.Join(dir, filepath.FromSlash(c.Main.Root))
 	prefix := relTo(dir, mainRoot)
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
-	entries, excluded, err := Scan(mainRoot, func(rel string, isDir bool) Verdict {
-		disk := filepath.Join(mainRoot, filepath.FromSlash(rel))
-		if disk == out || layerDirs[disk] || disk == configFile {
-			return Verdict{Silent: true}
-		}
-		if v := classify(filepath.Base(disk), disk, isDir); v.Reason != "" {
-			return v
-		}
-		if g := firstMatch(c.Main.Exclude, rel); g != "" {
-			return Verdict{Reason: fmt.Sprintf("main.exclude %q", g)}
-		}
-		return Verdict{}
-	})
+	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
 		return nil, err
 	}
@@ -116,19 +106,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 				continue
 			}
 			plan.Warnings = append(plan.Warnings, warnings...)
-			entries, excluded, err := Scan(root, func(rel string, isDir bool) Verdict {
-				disk := filepath.Join(root, filepath.FromSlash(rel))
-				if disk == out {
-					return Verdict{Silent: true}
-				}
-				if v := classify(filepath.Base(disk), disk, isDir); v.Reason != "" {
-					return v
-				}
-				if g := firstMatch(l.Exclude, rel); g != "" {
-					return Verdict{Reason: fmt.Sprintf("layers.%s.exclude %q", name, g)}
-				}
-				return Verdict{}
-			})
+			entries, excluded, err := Scan(root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
 			if err := collect(err); err != nil {
 				return nil, err
 			}
@@ -143,6 +121,25 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		return nil, problems
 	}
 	return plan, nil
+}
+
+// excludeFilter leaves out, under root: the paths on disk in silent without
+// a word, then the default excludes and secrets, then what matches one of
+// the user's globs (named by setting in the reason).
+func excludeFilter(root string, silent map[string]bool, globs []string, setting string) Filter {
+	return func(rel string, isDir bool) Verdict {
+		disk := filepath.Join(root, filepath.FromSlash(rel))
+		if silent[disk] {
+			return Verdict{Silent: true}
+		}
+		if v := classify(filepath.Base(disk), disk, isDir); v.Reason != "" {
+			return v
+		}
+		if g := firstMatch(globs, rel); g != "" {
+			return Verdict{Reason: fmt.Sprintf("%s %q", setting, g)}
+		}
+		return Verdict{}
+	}
 }
 
 // applyInclude keeps the files and symlinks that match an include glob, and
