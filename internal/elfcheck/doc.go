@@ -1,0 +1,17 @@
+// Package elfcheck tells what a file is from its bytes, not its name, and
+// what an ELF object needs from the system that loads it.
+//
+// Identify looks at a file's first bytes (HeadSize of them) and names its
+// format: ELF, Mach-O (thin or universal), PE, a script, or something else.
+// InspectELF reads an ELF object's headers and the few sections that say
+// what it needs: its class, byte order, machine, type, interpreter, the
+// libraries it names (DT_NEEDED), where it looks for them (DT_RUNPATH or
+// DT_RPATH) and the symbol versions it needs from glibc and libstdc++
+// (.gnu.version_r). It never reads the code or data sections.
+//
+// Malformed input is expected here: every input is a file somebody else
+// built. A truncated or corrupt object gives a *FormatError, never a panic
+// (debug/elf documents that malformed input may panic; InspectELF recovers).
+// Deciding whether what a file needs is a problem on Lambda is package
+// lint's job.
+package elfcheck

@@ -1,0 +1,234 @@
+package elfcheck
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ELFInfo is what an ELF object says about itself and what it needs.
+type ELFInfo struct {
+	Class   elf.Class
+	Data    elf.Data
+	Machine elf.Machine
+	Type    elf.Type
+	// Interp is the program interpreter (PT_INTERP), such as
+	// "/lib64/ld-linux-x86-64.so.2"; empty for shared libraries and static
+	// executables.
+	Interp string
+	// Needed lists the DT_NEEDED libraries in the object's order.
+	Needed []string
+	// RunPath lists the folders of DT_RUNPATH, or of DT_RPATH when there is
+	// no DT_RUNPATH (the loader ignores DT_RPATH then), unexpanded:
+	// "$ORIGIN/../lib" stays as written.
+	RunPath []string
+	// Versions maps each library named in .gnu.version_r to the symbol
+	// versions needed from it: "libc.so.6" -> ["GLIBC_2.17", "GLIBC_2.34"].
+	Versions map[string][]string
+	// Symbols lists the defined dynamic symbols; filled only when
+	// Options.Symbols is set.
+	Symbols []string
+	// Imports lists the undefined dynamic symbols; filled only when
+	// Options.Symbols is set.
+	Imports []string
+}
+
+// Options says how much InspectELF reads.
+type Options struct {
+	// Symbols asks for the dynamic symbol table (.dynsym), which Node
+	// addons need to tell an N-API addon from one tied to one Node ABI.
+	Symbols bool
+}
+
+// FormatError reports an ELF object that cannot be parsed: truncated,
+// corrupt, or not what its header claims.
+type FormatError struct {
+	Msg string
+	Err error
+}
+
+func (e *FormatError) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// InspectELF reads what an ELF object needs from r, which holds size bytes.
+// It reads the ELF and program headers, the section headers, and the
+// .dynamic, .dynstr and .gnu.version_r sections (plus .dynsym with
+// Options.Symbols); nothing else. A malformed object gives a *FormatError.
+// Fields that cannot be read because a section is missing stay empty: a
+// static executable has no DT_NEEDED.
+func InspectELF(r io.ReaderAt, size int64, opts Options) (info *ELFInfo, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			info, err = nil, &FormatError{Msg: fmt.Sprintf("malformed ELF (parser panicked: %v)", p)}
+		}
+	}()
+	f, err := elf.NewFile(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return nil, &FormatError{Msg: "malformed ELF", Err: unwrapFormat(err)}
+	}
+	info = &ELFInfo{Class: f.Class, Data: f.Data, Machine: f.Machine, Type: f.Type}
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		if p.Filesz > 4096 || p.Off+p.Filesz > uint64(size) {
+			return nil, &FormatError{Msg: fmt.Sprintf("PT_INTERP of %d bytes at offset %d lies outside the file", p.Filesz, p.Off)}
+		}
+		b := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(b, 0); err != nil {
+			return nil, &FormatError{Msg: "reading PT_INTERP", Err: err}
+		}
+		info.Interp = strings.TrimRight(string(b), "\x00")
+	}
+	if f.Section(".dynamic") == nil && f.SectionByType(elf.SHT_DYNAMIC) == nil {
+		return info, nil
+	}
+	if info.Needed, err = f.DynString(elf.DT_NEEDED); err != nil {
+		return nil, &FormatError{Msg: "reading DT_NEEDED", Err: unwrapFormat(err)}
+	}
+	runpath, err := f.DynString(elf.DT_RUNPATH)
+	if err != nil {
+		return nil, &FormatError{Msg: "reading DT_RUNPATH", Err: unwrapFormat(err)}
+	}
+	if len(runpath) == 0 {
+		if runpath, err = f.DynString(elf.DT_RPATH); err != nil {
+			return nil, &FormatError{Msg: "reading DT_RPATH", Err: unwrapFormat(err)}
+		}
+	}
+	for _, rp := range runpath {
+		for d := range strings.SplitSeq(rp, ":") {
+			if d != "" {
+				info.RunPath = append(info.RunPath, d)
+			}
+		}
+	}
+	if f.SectionByType(elf.SHT_GNU_VERNEED) != nil {
+		needs, err := f.DynamicVersionNeeds()
+		if err != nil {
+			return nil, &FormatError{Msg: "reading .gnu.version_r", Err: unwrapFormat(err)}
+		}
+		info.Versions = make(map[string][]string, len(needs))
+		for _, n := range needs {
+			for _, d := range n.Needs {
+				info.Versions[n.Name] = append(info.Versions[n.Name], d.Dep)
+			}
+		}
+	}
+	if opts.Symbols {
+		syms, err := f.DynamicSymbols()
+		if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
+			return nil, &FormatError{Msg: "reading .dynsym", Err: unwrapFormat(err)}
+		}
+		for _, s := range syms {
+			if s.Section == elf.SHN_UNDEF {
+				info.Imports = append(info.Imports, s.Name)
+			} else {
+				info.Symbols = append(info.Symbols, s.Name)
+			}
+		}
+	}
+	return info, nil
+}
+
+// unwrapFormat drops debug/elf's own *FormatError wrapper text duplication.
+func unwrapFormat(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("truncated file")
+	}
+	return err
+}
+
+// MaxVersion returns the highest version with the given prefix among the
+// symbol versions the object needs from any library, without the prefix:
+// MaxVersion("GLIBC_") might give "2.34". It returns "" when none has the
+// prefix. Versions compare numerically, element by element.
+func (i *ELFInfo) MaxVersion(prefix string) string {
+	best := ""
+	for _, vs := range i.Versions {
+		for _, v := range vs {
+			n, ok := strings.CutPrefix(v, prefix)
+			if !ok || !isDotted(n) {
+				continue
+			}
+			if best == "" || CompareVersions(n, best) > 0 {
+				best = n
+			}
+		}
+	}
+	return best
+}
+
+func isDotted(s string) bool {
+	if s == "" {
+		return false
+	}
+	for p := range strings.SplitSeq(s, ".") {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// CompareVersions compares dotted version numbers such as "2.34" and
+// "2.4" numerically, element by element: -1, 0 or +1. A missing element
+// counts as 0; a non-numeric one as 0.
+func CompareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(as), len(bs)); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// Musl reports whether the object is linked against musl libc rather than
+// glibc: its interpreter is /lib/ld-musl-*.so.1, or it needs musl's libc
+// (Alpine names it libc.musl-<arch>.so.1; musl itself installs libc.so).
+func (i *ELFInfo) Musl() bool {
+	if strings.Contains(i.Interp, "ld-musl") {
+		return true
+	}
+	for _, n := range i.Needed {
+		if strings.HasPrefix(n, "libc.musl-") || n == "libc.so" {
+			return true
+		}
+	}
+	return false
+}
+
+// MachineName names an ELF machine as people know it: "x86_64", "arm64",
+// "i386", "arm"; otherwise debug/elf's EM_ name.
+func MachineName(m elf.Machine) string {
+	switch m {
+	case elf.EM_X86_64:
+		return "x86_64"
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_386:
+		return "i386"
+	case elf.EM_ARM:
+		return "arm (32-bit)"
+	}
+	return m.String()
+}
