@@ -97,3 +97,24 @@ func firstMatch(globs []string, rel string) string {
 	}
 	return ""
 }
+
+// Secret reports whether a '/'-separated path names a secret that a build
+// keeps out of every zip (a credentials folder anywhere on the path, or a
+// key, environment or credentials file), and what kind of secret it is.
+func Secret(rel string) (reason string, ok bool) {
+	dirs, base := path.Split(rel)
+	for d := range strings.SplitSeq(strings.TrimSuffix(dirs, "/"), "/") {
+		if r, found := secretDirs[d]; found {
+			return r, true
+		}
+	}
+	if harmlessEnv[base] {
+		return "", false
+	}
+	for _, s := range secretFiles {
+		if m, _ := path.Match(s.glob, base); m {
+			return s.reason, true
+		}
+	}
+	return "", false
+}
