@@ -18,6 +18,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// testdata is absolute so tests that change folder still find it.
+var testdata, _ = filepath.Abs("testdata")
+
 type result struct {
 	stdout, stderr string
 	code           int
@@ -37,7 +40,7 @@ func runCLI(t *testing.T, env map[string]string, args ...string) result {
 
 func golden(t *testing.T, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", t.Name()+".golden")
+	p := filepath.Join(testdata, t.Name()+".golden")
 	if *update {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {

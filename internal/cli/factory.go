@@ -29,6 +29,9 @@ type IOStreams struct {
 	// ErrTTY says whether ErrOut is a terminal: progress and colour only
 	// then.
 	ErrTTY bool
+	// OutTTY says whether Out is a terminal that takes colour (NO_COLOR
+	// unset, TERM not "dumb").
+	OutTTY bool
 }
 
 // Factory carries what commands need from the outside world, so tests can
@@ -42,7 +45,8 @@ type Factory struct {
 // NewFactory returns the Factory for a real process.
 func NewFactory() *Factory {
 	return &Factory{
-		IO:     IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: isTerminal(os.Stderr)},
+		IO: IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: isTerminal(os.Stderr),
+			OutTTY: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"},
 		Now:    time.Now,
 		Getenv: os.Getenv,
 	}

@@ -108,7 +108,7 @@ func Secret(rel string) (reason string, ok bool) {
 			return r, true
 		}
 	}
-	if harmlessEnv[base] {
+	if harmlessEnv[base] || !maybeSecretName(base) {
 		return "", false
 	}
 	for _, s := range secretFiles {
@@ -117,4 +117,15 @@ func Secret(rel string) (reason string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// maybeSecretName is a quick test that every secretFiles glob implies: a
+// dot file, an id_* key, or a key-store extension. It spares the globs for
+// the thousands of ordinary names in a layer.
+func maybeSecretName(base string) bool {
+	switch path.Ext(base) {
+	case ".pem", ".key", ".p12", ".pfx", ".jks":
+		return true
+	}
+	return strings.HasPrefix(base, ".") || strings.HasPrefix(base, "id_")
 }

@@ -57,3 +57,14 @@ g++ -O2 -shared -fPIC -s -o libcxx-x86_64.so "$tmp/cxx.cc"
 
 # 32-bit x86, without libc (no multilib needed).
 gcc -m32 -O2 -shared -fPIC -nostdlib -s -o libanswer-i386.so "$tmp/lib.c"
+
+# A Node addon tied to Node 18's ABI (NODE_MODULE_VERSION 108), and an
+# N-API one.
+cat >"$tmp/addon.c" <<'C'
+void node_register_module_v108(void *exports, void *module, void *context) {}
+C
+cat >"$tmp/napi.c" <<'C'
+void *napi_register_module_v1(void *env, void *exports) { return exports; }
+C
+gcc -O2 -shared -fPIC -s -o addon-v108-x86_64.node "$tmp/addon.c"
+gcc -O2 -shared -fPIC -s -o napi-x86_64.node "$tmp/napi.c"

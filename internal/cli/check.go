@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerkit/layerkit/internal/lint"
+	"github.com/layerkit/layerkit/internal/report"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// CheckOptions are the parsed flags of `layerkit check`.
+type CheckOptions struct {
+	IO       IOStreams
+	Request  lint.Request
+	Format   string
+	FailOn   lint.Severity
+	Version  string
+	Function string
+}
+
+// NewCmdCheck returns `layerkit check`.
+func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{IO: f.IO}
+	var runtime, arch, failOn string
+	cmd := &cobra.Command{
+		Use:   "check [PATH...]",
+		Short: "Find what would fail on Lambda before deploying: binaries, ABI tags, layout, secrets, size limits",
+		Long: `Check reads folders and zips (in place, never extracted) and reports every file
+Lambda would fail to load or refuse, with the evidence, what Lambda would show,
+and the fix: ELF objects for the other CPU, macOS/Windows/32-bit/musl binaries,
+glibc and libstdc++ needs newer than the runtime's OS, shared libraries that
+resolve nowhere, Python extension and wheel tags and Node addon ABIs that do
+not fit the runtime, layers wrapped one folder too deep, packaged secrets, dead
+weight, hostile zip entries, and every Lambda size limit.
+
+PATH is a folder, a zip, or a build output folder (or its manifest.json). With
+a manifest, every target is checked as a function deployed for it sees it: the
+main zip plus that target's layers. --function and --layer check one function
+as deployed: its code plus its layers in order, later layers overwriting
+earlier files as in /opt.
+
+Without --runtime/--arch (and no manifest) layerkit infers what it can and
+says what it assumed. 'layerkit explain RULE' describes each rule.
+
+Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
+2 usage.`,
+		Example: `  # Check every target of a build before deploying
+  layerkit check dist
+
+  # Check one layer folder for python3.12 on Graviton
+  layerkit check layers/python3.12-arm64 --runtime python3.12 --arch arm64
+
+  # Check a function as deployed with its layers
+  layerkit check --function main.zip --layer numpy.zip --layer app-deps.zip --runtime python3.12 --arch arm64
+
+  # In GitHub Actions: annotations, or SARIF for code scanning
+  layerkit check dist --format github
+  layerkit check dist --format sarif > layerkit.sarif`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(opts.Format, "text", "json", "sarif", "github"); err != nil {
+				return err
+			}
+			sev, err := lint.ParseSeverity(failOn)
+			if err != nil {
+				return usageErrorf("--fail-on: %v", err)
+			}
+			opts.FailOn = sev
+			req := &opts.Request
+			req.Paths, req.Function = args, opts.Function
+			if (req.Function != "" || len(req.Layers) > 0) && len(args) > 0 {
+				return usageErrorf("give either PATHs or --function/--layer, not both")
+			}
+			if req.Function == "" && len(req.Layers) == 0 && len(args) == 0 {
+				return usageErrorf("nothing to check: give a folder, a zip or a build output folder (see 'layerkit check --help')")
+			}
+			if runtime != "" {
+				r, err := layers.ParseRuntime(runtime)
+				if err != nil {
+					return usageErrorf("--runtime: %v", err)
+				}
+				req.Runtime = r.ID
+			}
+			if arch != "" {
+				a, err := layers.ParseArch(arch)
+				if err != nil {
+					return usageErrorf("--arch: %v", err)
+				}
+				req.Arch = a
+			}
+			if req.Runtime != "" && req.Arch != "" {
+				if err := (layers.Target{Runtime: req.Runtime, Arch: req.Arch}).Validate(); err != nil {
+					return &UsageError{Err: err}
+				}
+			}
+			opts.Version = cmd.Root().Version
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return checkRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&runtime, "runtime", "", "runtime to check against, such as python3.12 (default: from the manifest, or inferred)")
+	cmd.Flags().StringVar(&arch, "arch", "", "architecture to check against: x86_64 or arm64 (default: from the manifest, or inferred)")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, sarif or github")
+	cmd.Flags().StringVar(&failOn, "fail-on", "error", "exit 3 when a finding is at least this severe: error, warning or note")
+	cmd.Flags().StringVar(&opts.Function, "function", "", "the function's code (zip or folder), checked with --layer")
+	cmd.Flags().StringArrayVar(&opts.Request.Layers, "layer", nil, "a layer the function attaches (zip or folder); repeat, in order")
+	return cmd
+}
+
+func checkRun(ctx context.Context, opts *CheckOptions) error {
+	// A check allocates many small, short-lived objects (one per file and
+	// header) and holds little: collecting garbage less often saves a
+	// fifth of its time on a 5,000-file layer (bench/run.sh).
+	debug.SetGCPercent(400)
+	res, err := lint.Run(ctx, opts.Request)
+	if err != nil {
+		if errors.Is(err, lint.ErrNoTargets) {
+			return &UsageError{Err: err}
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+		}
+		return err
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(opts.IO.ErrOut, "layerkit: note: %s\n", n)
+	}
+	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, opts.FailOn)
+	switch opts.Format {
+	case "json":
+		err = report.JSON(opts.IO.Out, rep)
+	case "sarif":
+		err = report.SARIF(opts.IO.Out, rep, opts.Version)
+	case "github":
+		err = report.GitHub(opts.IO.Out, rep)
+	default:
+		err = report.Text(opts.IO.Out, rep, opts.IO.OutTTY)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Summary.Failed {
+		return &FindingsError{Msg: fmt.Sprintf("findings at or above %s", opts.FailOn)}
+	}
+	return nil
+}

@@ -1,0 +1,520 @@
+package lint
+
+import (
+	"cmp"
+	"debug/elf"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/layerkit/layerkit/internal/elfcheck"
+	"github.com/layerkit/layerkit/internal/split"
+	"github.com/layerkit/layerkit/internal/zipper"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// checker holds what every rule needs while one bundle is checked.
+type checker struct {
+	b        *Bundle
+	runtime  *layers.Runtime // nil when unknown
+	arch     layers.Arch     // "" when unknown
+	target   string
+	glibc    string // the runtime OS's glibc, or the newest OS's
+	os       layers.OS
+	vfs      vfs
+	findings []Finding
+}
+
+// Check runs every rule over the bundle and returns the findings, sorted.
+// Parts of the target left empty skip the rules that need them; call Infer
+// first to fill in what the files tell.
+func Check(b *Bundle) []Finding {
+	c := &checker{b: b, arch: b.Target.Arch, os: layers.AmazonLinux2023, glibc: "2.34"}
+	if r, ok := layers.LookupRuntime(b.Target.Runtime); ok {
+		c.runtime = &r
+		c.os, c.glibc = r.OS, r.Glibc
+	}
+	switch {
+	case b.Target.Runtime != "" && b.Target.Arch != "":
+		c.target = b.Target.String()
+	case b.Target.Runtime != "":
+		c.target = b.Target.Runtime
+	default:
+		c.target = string(b.Target.Arch)
+	}
+	c.vfs = newVFS(b)
+	for _, a := range b.Artifacts() {
+		c.zipProblems(a)
+		for i := range a.Files {
+			c.file(a, &a.Files[i])
+		}
+		if a.Kind == layers.KindLayer {
+			c.layout(a)
+			c.pythonDirs(a)
+		}
+		c.deadWeight(a)
+	}
+	c.sizes()
+	Sort(c.findings)
+	return c.findings
+}
+
+func (c *checker) add(rule string, a *Artifact, p string, sev Severity, msg, evidence string) *Finding {
+	r := mustRule(rule)
+	if sev == 0 {
+		sev = r.Severity
+	}
+	name := c.b.Name
+	if a != nil {
+		name = a.Name
+	}
+	c.findings = append(c.findings, Finding{Rule: r.ID, Name: r.Name, Severity: sev, Artifact: name, Path: p,
+		Target: c.target, Message: msg, Evidence: evidence, Symptom: r.Symptom, Fix: r.Fix})
+	return &c.findings[len(c.findings)-1]
+}
+
+var zipRules = map[zipper.ProblemKind]string{
+	zipper.ProblemUnsafePath:    RuleZipUnsafePath,
+	zipper.ProblemDuplicate:     RuleZipDuplicate,
+	zipper.ProblemSymlinkEscape: RuleSymlinkEscape,
+	zipper.ProblemSizeLie:       RuleZipSizeLie,
+	zipper.ProblemOverlap:       RuleZipOverlap,
+	zipper.ProblemUnsupported:   RuleZipUnsupported,
+}
+
+func (c *checker) zipProblems(a *Artifact) {
+	for _, p := range a.Problems {
+		rule := zipRules[p.Kind]
+		r := mustRule(rule)
+		c.add(rule, a, p.Name, 0, r.Summary, p.Detail)
+	}
+	for _, f := range a.Files {
+		if f.ReadErr != nil {
+			c.add(RuleZipCorrupt, a, f.Path, 0, "entry cannot be read back", f.ReadErr.Error())
+		}
+	}
+}
+
+// nativeNames are the file names a loader or import system opens as native
+// code.
+func nativeName(p string) bool {
+	switch path.Ext(p) {
+	case ".so", ".dylib", ".node", ".bundle", ".pyd", ".dll":
+		return true
+	}
+	return strings.Contains(path.Base(p), ".so.") || path.Base(p) == "bootstrap"
+}
+
+func (c *checker) file(a *Artifact, f *File) {
+	if f.Type == zipper.TypeDir {
+		return
+	}
+	if reason, ok := split.Secret(f.Path); ok {
+		c.add(RuleSecret, a, f.Path, 0, "secret packaged: "+reason, "file name "+path.Base(f.Path))
+	}
+	if f.Type != zipper.TypeFile {
+		return
+	}
+	switch f.ID.Format {
+	case elfcheck.ELF:
+		c.elfFile(a, f)
+	case elfcheck.MachO, elfcheck.MachOUniversal:
+		sev := Warning
+		if nativeName(f.Path) {
+			sev = Error
+		}
+		c.add(RuleMachO, a, f.Path, sev, "macOS binary: Lambda loads only Linux ELF objects", f.ID.Detail)
+	case elfcheck.PE:
+		sev := Warning
+		if nativeName(f.Path) {
+			sev = Error
+		}
+		c.add(RulePE, a, f.Path, sev, "Windows binary: Lambda loads only Linux ELF objects", f.ID.Detail)
+	}
+	c.pythonExtension(a, f)
+	if needsText(f.Path) && f.Text != nil {
+		c.wheel(a, f)
+	}
+}
+
+func (c *checker) elfFile(a *Artifact, f *File) {
+	if !f.HasHeader {
+		c.add(RuleELFBroken, a, f.Path, 0, "ELF object too short to hold its header", fmt.Sprintf("%d bytes", f.Size))
+		return
+	}
+	h := f.Header
+	if h.Class != elf.ELFCLASS64 {
+		c.add(RuleELFClass, a, f.Path, 0, fmt.Sprintf("32-bit ELF object for %s", elfcheck.MachineName(h.Machine)),
+			fmt.Sprintf("EI_CLASS=%v, e_machine=%v", h.Class, h.Machine))
+		return
+	}
+	if h.Data != elf.ELFDATA2LSB {
+		c.add(RuleELFByteOrder, a, f.Path, 0, fmt.Sprintf("big-endian ELF object for %s", elfcheck.MachineName(h.Machine)),
+			fmt.Sprintf("EI_DATA=%v, e_machine=%v", h.Data, h.Machine))
+		return
+	}
+	if c.arch != "" && uint16(h.Machine) != c.arch.ELFMachine() {
+		msg := fmt.Sprintf("ELF object for %s; the target runs on %s", elfcheck.MachineName(h.Machine), c.arch)
+		fd := c.add(RuleELFMachine, a, f.Path, 0, msg, fmt.Sprintf("e_machine=%v", h.Machine))
+		if f.ELF != nil && (f.ELF.Type == elf.ET_EXEC || f.ELF.Interp != "") && !strings.Contains(path.Base(f.Path), ".so") {
+			fd.Symptom = "'exec format error'"
+			if path.Base(f.Path) == "bootstrap" {
+				fd.Symptom += "; Lambda reports Runtime.InvalidEntrypoint"
+			}
+		}
+		return
+	}
+	if f.ELFErr != nil {
+		c.add(RuleELFBroken, a, f.Path, 0, "ELF object cannot be read", f.ELFErr.Error())
+		return
+	}
+	info := f.ELF
+	if info == nil {
+		return // unreadable content, reported as zip-corrupt
+	}
+	if info.Type != elf.ET_DYN && info.Type != elf.ET_EXEC {
+		return // object files and core dumps are never loaded
+	}
+	if info.Musl() {
+		ev := "interpreter " + info.Interp
+		if info.Interp == "" || !strings.Contains(info.Interp, "musl") {
+			ev = "needs " + strings.Join(info.Needed, ", ")
+		}
+		c.add(RuleMusl, a, f.Path, 0, "linked against musl libc, which Lambda's Amazon Linux does not have", ev)
+		return
+	}
+	osName := c.os.Name()
+	if c.runtime == nil {
+		osName += ", the newest Lambda OS"
+	}
+	if v := info.MaxVersion("GLIBC_"); v != "" && elfcheck.CompareVersions(v, c.glibc) > 0 {
+		c.add(RuleGlibc, a, f.Path, 0, fmt.Sprintf("needs glibc %s; %s has %s", v, osName, c.glibc),
+			fmt.Sprintf("needs GLIBC_%s > %s (%s)", v, c.glibc, c.os.Name()))
+	}
+	if limit := c.os.MaxGLIBCXX(); limit != "" {
+		if v := info.MaxVersion("GLIBCXX_"); v != "" && elfcheck.CompareVersions(v, limit) > 0 {
+			sev := Error
+			if c.os == layers.AmazonLinux2023 {
+				sev = Warning
+			}
+			c.add(RuleLibstdcxx, a, f.Path, sev, fmt.Sprintf("needs libstdc++ GLIBCXX_%s; %s has up to %s", v, osName, limit),
+				fmt.Sprintf("needs GLIBCXX_%s > %s (%s)", v, limit, c.os.Name()))
+		}
+	}
+	c.needed(a, f)
+	if strings.HasSuffix(f.Path, ".node") {
+		c.nodeAddon(a, f)
+	}
+}
+
+// ldLibraryPath is LD_LIBRARY_PATH on Lambda's managed runtimes (FACTS:
+// "LD_LIBRARY_PATH on managed runtimes"); provided.al2 lacks /var/lang/lib,
+// which holds nothing the function bundles either way.
+var ldLibraryPath = []string{"/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib", "/var/task", "/var/task/lib", "/opt/lib"}
+
+// osLibraries are the libraries every Lambda OS provides: glibc's own, the
+// GCC runtime, and zlib, which every managed runtime's interpreter links.
+// Amazon Linux 2023 images are minimal: nothing else is assumed.
+var osLibraries = map[string]bool{
+	"libc.so.6": true, "libm.so.6": true, "libdl.so.2": true, "libpthread.so.0": true, "librt.so.1": true,
+	"libutil.so.1": true, "libresolv.so.2": true, "libnsl.so.1": true, "libanl.so.1": true,
+	"ld-linux-x86-64.so.2": true, "ld-linux-aarch64.so.1": true, "libcrypt.so.1": true, "libcrypt.so.2": true,
+	"libstdc++.so.6": true, "libgcc_s.so.1": true, "libz.so.1": true,
+}
+
+// needed resolves each DT_NEEDED library as Lambda's loader would.
+func (c *checker) needed(a *Artifact, f *File) {
+	self := mountPoint(a) + "/" + f.Path
+	origin := path.Dir(self)
+	for _, lib := range f.ELF.Needed {
+		if strings.Contains(lib, "/") || osLibraries[lib] {
+			continue
+		}
+		if c.runtime != nil && c.runtime.Family() == "python" && strings.HasPrefix(lib, "libpython"+c.runtime.LanguageVersion()) {
+			continue // in /var/lang/lib
+		}
+		var dirs []string
+		for _, d := range f.ELF.RunPath {
+			d = strings.NewReplacer("${ORIGIN}", origin, "$ORIGIN", origin).Replace(d)
+			dirs = append(dirs, path.Clean(d))
+		}
+		dirs = append(dirs, ldLibraryPath...)
+		found, wrong := false, ""
+		for _, d := range dirs {
+			e, ok := c.vfs.lookup(d + "/" + lib)
+			if !ok {
+				continue
+			}
+			if e.f.HasHeader && e.f.Header.Class == elf.ELFCLASS64 && (c.arch == "" || uint16(e.f.Header.Machine) == c.arch.ELFMachine()) {
+				found = true
+				break
+			}
+			if wrong == "" {
+				wrong = fmt.Sprintf("%s (%s in %s)", d+"/"+lib, e.f.Path, e.a.Name)
+				if e.f.HasHeader {
+					wrong += ": e_machine=" + e.f.Header.Machine.String()
+				}
+			}
+		}
+		if found {
+			continue
+		}
+		searched := strings.Join(dirs, ":")
+		if wrong != "" {
+			c.add(RuleLibWrongMachine, a, f.Path, 0, fmt.Sprintf("needs %s, which resolves only to a file for another CPU", lib),
+				"found "+wrong+"; searched "+searched)
+			continue
+		}
+		c.add(RuleLibMissing, a, f.Path, 0, fmt.Sprintf("needs %s, which is not in the package, its layers or %s", lib, c.os.Name()),
+			"DT_NEEDED "+lib+"; searched "+searched)
+	}
+}
+
+func (c *checker) nodeAddon(a *Artifact, f *File) {
+	if c.runtime == nil || c.runtime.Family() != "nodejs" || c.runtime.NodeModuleVersion() == 0 {
+		return
+	}
+	want := c.runtime.NodeModuleVersion()
+	for _, s := range f.ELF.Symbols {
+		v, ok := strings.CutPrefix(s, "node_register_module_v")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(v); err == nil && n != want {
+			c.add(RuleNodeABI, a, f.Path, 0, fmt.Sprintf("addon built for NODE_MODULE_VERSION %d; %s needs %d", n, c.runtime.ID, want),
+				"exports "+s)
+		}
+		return
+	}
+}
+
+func (c *checker) pythonExtension(a *Artifact, f *File) {
+	base := path.Base(f.Path)
+	if strings.HasSuffix(base, ".pyd") {
+		if f.ID.Format != elfcheck.PE {
+			c.add(RulePythonPlatform, a, f.Path, 0, "Windows Python extension (.pyd)", "file name "+base)
+		}
+		return
+	}
+	m := extTagRE.FindStringSubmatch(base)
+	if m == nil {
+		return
+	}
+	plat := m[4]
+	switch {
+	case strings.Contains(plat, "darwin") || strings.HasPrefix(plat, "win"):
+		if f.ID.Format != elfcheck.MachO && f.ID.Format != elfcheck.MachOUniversal && f.ID.Format != elfcheck.PE {
+			c.add(RulePythonPlatform, a, f.Path, 0, "Python extension for "+plat, "ABI tag cpython-"+m[1]+m[2]+m[3]+"-"+plat)
+		}
+		return
+	case strings.Contains(plat, "musl"):
+		c.add(RulePythonPlatform, a, f.Path, 0, "Python extension for musl libc", "ABI tag cpython-"+m[1]+m[2]+m[3]+"-"+plat)
+		return
+	}
+	if c.runtime == nil || c.runtime.Family() != "python" {
+		return
+	}
+	tag := "cpython-" + m[1] + m[2] + m[3]
+	if plat != "" {
+		tag += "-" + plat
+	}
+	ver := m[1] + "." + m[2]
+	if ver != c.runtime.LanguageVersion() {
+		c.add(RulePythonABI, a, f.Path, 0, fmt.Sprintf("extension module for Python %s; %s never imports it", ver, c.runtime.ID), "ABI tag "+tag)
+		return
+	}
+	if c.arch != "" && plat != "" && plat != c.arch.GNUTriplet() {
+		c.add(RulePythonABI, a, f.Path, 0, fmt.Sprintf("extension module tagged for %s; %s on %s imports only .cpython-%s%s-%s.so, .abi3.so and .so", plat, c.runtime.ID, c.arch, m[1], m[2], c.arch.GNUTriplet()), "ABI tag "+tag)
+	}
+}
+
+// pythonDirs reports python/lib/python3.X folders for another X than the
+// runtime's.
+func (c *checker) pythonDirs(a *Artifact) {
+	if c.runtime == nil || c.runtime.Family() != "python" {
+		return
+	}
+	seen := map[string]bool{}
+	for _, f := range a.Files {
+		m := pythonDirRE.FindStringSubmatch(f.Path)
+		if m == nil || m[1] == c.runtime.LanguageVersion() || seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		c.add(RulePythonDir, a, "python/lib/python"+m[1]+"/", 0,
+			fmt.Sprintf("packages installed for Python %s; %s reads python/ and python/lib/python%s/site-packages", m[1], c.runtime.ID, c.runtime.LanguageVersion()),
+			"folder python/lib/python"+m[1]+"/")
+	}
+}
+
+func (c *checker) layout(a *Artifact) {
+	dirs := languageDirs
+	if c.runtime != nil {
+		dirs = c.runtime.LayerDirs()
+	}
+	tops := topLevel(a)
+	known := false
+	for t := range tops {
+		if slices.Contains(dirs, t) {
+			known = true
+		}
+	}
+	if !known {
+		if w, inner := wrapped(a, tops, dirs); w != "" {
+			c.add(RuleLayoutWrapped, a, w+"/", 0,
+				fmt.Sprintf("layer content wrapped in %s/: it lands in /opt/%s/%s, where no runtime looks", w, w, inner),
+				fmt.Sprintf("top-level folders: %s", strings.Join(sortedKeys(tops), ", ")))
+			return
+		}
+	}
+	for _, t := range sortedKeys(tops) {
+		if slices.Contains(dirs, t) || (t == "bootstrap" && c.runtime != nil && c.runtime.Family() == "provided") {
+			continue
+		}
+		c.add(RuleLayoutUnread, a, t, 0, fmt.Sprintf("%s lands in /opt/%s, which the runtime does not read", t, t),
+			"the runtime reads "+strings.Join(dirs, "/, ")+"/")
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// deadWeight counts files Lambda never uses, per kind, with the folders
+// that cost most.
+func (c *checker) deadWeight(a *Artifact) {
+	type tally struct {
+		files int
+		bytes int64
+		dirs  map[string]int64
+	}
+	kinds := map[string]*tally{}
+	count := func(kind, dir string, f *File) {
+		t := kinds[kind]
+		if t == nil {
+			t = &tally{dirs: map[string]int64{}}
+			kinds[kind] = t
+		}
+		t.files++
+		t.bytes += f.Size
+		t.dirs[dir] += f.Size
+	}
+	ownTag := ""
+	if c.runtime != nil && c.runtime.Family() == "python" {
+		ownTag = ".cpython-" + strings.ReplaceAll(c.runtime.LanguageVersion(), ".", "") + "."
+	}
+	for i := range a.Files {
+		f := &a.Files[i]
+		if f.Type != zipper.TypeFile {
+			continue
+		}
+		parts := strings.Split(f.Path, "/")
+		dirs := parts[:len(parts)-1]
+		switch ext := path.Ext(f.Path); {
+		case ext == ".pyc" || ext == ".pyo" || slices.Contains(dirs, "__pycache__"):
+			if ownTag == "" || !strings.Contains(path.Base(f.Path), ownTag) {
+				count("stale Python bytecode", path.Dir(f.Path), f)
+			}
+		case containsAny(dirs, "tests", "test"):
+			i := slices.IndexFunc(dirs, func(d string) bool { return d == "tests" || d == "test" })
+			count("test suites", strings.Join(dirs[:i+1], "/"), f)
+		case containsAny(dirs, "docs", "doc", "examples"):
+			i := slices.IndexFunc(dirs, func(d string) bool { return d == "docs" || d == "doc" || d == "examples" })
+			count("docs and examples", strings.Join(dirs[:i+1], "/"), f)
+		}
+	}
+	for _, kind := range sortedKeys(kinds) {
+		t := kinds[kind]
+		c.add(RuleDeadWeight, a, "", 0, fmt.Sprintf("%s: %d files, %s", kind, t.files, formatBytes(t.bytes)),
+			"largest: "+topContributors(t.dirs, 3))
+	}
+}
+
+func containsAny(s []string, vs ...string) bool {
+	for _, v := range vs {
+		if slices.Contains(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func topContributors(m map[string]int64, n int) string {
+	keys := sortedKeys(m)
+	slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s %s", k, formatBytes(m[k])))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatBytes prints a size in Lambda's binary units with the exact count.
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// contributor names the unit a file's bytes are charged to in size reports:
+// a Python or Node package, or a top-level folder's child.
+func contributor(p string) string {
+	parts := strings.Split(p, "/")
+	if i := slices.Index(parts, "site-packages"); i >= 0 && i+2 < len(parts) {
+		return strings.Join(parts[:i+2], "/")
+	}
+	if i := slices.Index(parts, "node_modules"); i >= 0 && i+2 < len(parts) {
+		if strings.HasPrefix(parts[i+1], "@") && i+3 < len(parts) {
+			return strings.Join(parts[:i+3], "/")
+		}
+		return strings.Join(parts[:i+2], "/")
+	}
+	if len(parts) > 2 {
+		return parts[0] + "/" + parts[1]
+	}
+	return p
+}
+
+func (c *checker) sizes() {
+	var total int64
+	by := map[string]int64{}
+	for _, a := range c.b.Artifacts() {
+		total += a.UnzippedBytes
+		for _, f := range a.Files {
+			if f.Type != zipper.TypeDir {
+				by[a.Name+": "+contributor(f.Path)] += f.Size
+			}
+		}
+		if a.Zip && a.ZippedBytes >= layers.MaxDirectUploadBytes {
+			c.add(RuleSizeDirect, a, "", 0, fmt.Sprintf("zip of %s (%d bytes) cannot be sent directly; upload it through S3", formatBytes(a.ZippedBytes), a.ZippedBytes),
+				fmt.Sprintf("%d >= %d bytes", a.ZippedBytes, layers.MaxDirectUploadBytes))
+		}
+	}
+	what := "function code plus layers"
+	if len(c.b.Artifacts()) == 1 {
+		what = "this package alone"
+	}
+	if total >= layers.MaxUnzippedBytes {
+		c.add(RuleSizeUnzipped, nil, "", 0, fmt.Sprintf("%s unzip to %s (%d bytes), over Lambda's limit by %s", what, formatBytes(total), total, formatBytes(total-layers.MaxUnzippedBytes+1)),
+			fmt.Sprintf("%d >= %d bytes; largest: %s", total, layers.MaxUnzippedBytes, topContributors(by, 5)))
+	}
+	if total > layers.MaxImageBytes {
+		c.add(RuleSizeImage, nil, "", 0, fmt.Sprintf("%s unzip to %s, over the 10 GB container image limit", what, formatBytes(total)),
+			fmt.Sprintf("%d > %d bytes", total, int64(layers.MaxImageBytes)))
+	}
+	if n := len(c.b.Layers); n > layers.MaxLayers {
+		c.add(RuleLayerCount, nil, "", 0, fmt.Sprintf("%d layers; a function attaches at most %d", n, layers.MaxLayers),
+			fmt.Sprintf("%d > %d", n, layers.MaxLayers))
+	}
+}
