@@ -1,7 +1,9 @@
 package elfcheck
 
 import (
+	"bytes"
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -89,39 +91,8 @@ func InspectELF(r io.ReaderAt, size int64, opts Options) (info *ELFInfo, err err
 		}
 		info.Interp = strings.TrimRight(string(b), "\x00")
 	}
-	if f.Section(".dynamic") == nil && f.SectionByType(elf.SHT_DYNAMIC) == nil {
-		return info, nil
-	}
-	if info.Needed, err = f.DynString(elf.DT_NEEDED); err != nil {
-		return nil, &FormatError{Msg: "reading DT_NEEDED", Err: unwrapFormat(err)}
-	}
-	runpath, err := f.DynString(elf.DT_RUNPATH)
-	if err != nil {
-		return nil, &FormatError{Msg: "reading DT_RUNPATH", Err: unwrapFormat(err)}
-	}
-	if len(runpath) == 0 {
-		if runpath, err = f.DynString(elf.DT_RPATH); err != nil {
-			return nil, &FormatError{Msg: "reading DT_RPATH", Err: unwrapFormat(err)}
-		}
-	}
-	for _, rp := range runpath {
-		for d := range strings.SplitSeq(rp, ":") {
-			if d != "" {
-				info.RunPath = append(info.RunPath, d)
-			}
-		}
-	}
-	if f.SectionByType(elf.SHT_GNU_VERNEED) != nil {
-		needs, err := f.DynamicVersionNeeds()
-		if err != nil {
-			return nil, &FormatError{Msg: "reading .gnu.version_r", Err: unwrapFormat(err)}
-		}
-		info.Versions = make(map[string][]string, len(needs))
-		for _, n := range needs {
-			for _, d := range n.Needs {
-				info.Versions[n.Name] = append(info.Versions[n.Name], d.Dep)
-			}
-		}
+	if err := readDynamic(f, info); err != nil {
+		return nil, err
 	}
 	if opts.Symbols {
 		syms, err := f.DynamicSymbols()
@@ -137,6 +108,139 @@ func InspectELF(r io.ReaderAt, size int64, opts Options) (info *ELFInfo, err err
 		}
 	}
 	return info, nil
+}
+
+// readDynamic fills Needed, RunPath and Versions from .dynamic,
+// .gnu.version_r and the string table they share, reading each section once
+// (debug/elf's DynString and DynamicVersionNeeds each re-read .dynstr, and
+// the latter all of .dynsym too).
+func readDynamic(f *elf.File, info *ELFInfo) error {
+	ds := f.SectionByType(elf.SHT_DYNAMIC)
+	if ds == nil {
+		return nil
+	}
+	if ds.Link == 0 || int(ds.Link) >= len(f.Sections) {
+		return &FormatError{Msg: fmt.Sprintf(".dynamic links to section %d, which does not exist", ds.Link)}
+	}
+	dyn, err := ds.Data()
+	if err != nil {
+		return &FormatError{Msg: "reading .dynamic", Err: unwrapFormat(err)}
+	}
+	strtab, err := f.Sections[ds.Link].Data()
+	if err != nil {
+		return &FormatError{Msg: "reading .dynstr", Err: unwrapFormat(err)}
+	}
+	str := func(off uint64) (string, bool) {
+		if off >= uint64(len(strtab)) {
+			return "", false
+		}
+		b := strtab[off:]
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		return string(b), true
+	}
+	entSize := 16
+	if f.Class == elf.ELFCLASS32 {
+		entSize = 8
+	}
+	var runpath, rpath []string
+	for i := 0; i+entSize <= len(dyn); i += entSize {
+		var tag elf.DynTag
+		var val uint64
+		if f.Class == elf.ELFCLASS32 {
+			tag, val = elf.DynTag(int32(f.ByteOrder.Uint32(dyn[i:]))), uint64(f.ByteOrder.Uint32(dyn[i+4:]))
+		} else {
+			tag, val = elf.DynTag(int64(f.ByteOrder.Uint64(dyn[i:]))), f.ByteOrder.Uint64(dyn[i+8:])
+		}
+		if tag == elf.DT_NULL {
+			break
+		}
+		if tag != elf.DT_NEEDED && tag != elf.DT_RUNPATH && tag != elf.DT_RPATH {
+			continue
+		}
+		s, ok := str(val)
+		if !ok {
+			return &FormatError{Msg: fmt.Sprintf("%v string at offset %d lies outside .dynstr", tag, val)}
+		}
+		switch tag {
+		case elf.DT_NEEDED:
+			info.Needed = append(info.Needed, s)
+		case elf.DT_RUNPATH:
+			runpath = append(runpath, s)
+		case elf.DT_RPATH:
+			rpath = append(rpath, s)
+		}
+	}
+	if len(runpath) == 0 {
+		runpath = rpath // the loader ignores DT_RPATH when DT_RUNPATH is set
+	}
+	for _, rp := range runpath {
+		for d := range strings.SplitSeq(rp, ":") {
+			if d != "" {
+				info.RunPath = append(info.RunPath, d)
+			}
+		}
+	}
+	vs := f.SectionByType(elf.SHT_GNU_VERNEED)
+	if vs == nil {
+		return nil
+	}
+	vstr := strtab
+	if vs.Link != ds.Link && int(vs.Link) < len(f.Sections) {
+		if vstr, err = f.Sections[vs.Link].Data(); err != nil {
+			return &FormatError{Msg: "reading .gnu.version_r strings", Err: unwrapFormat(err)}
+		}
+	}
+	vn, err := vs.Data()
+	if err != nil {
+		return &FormatError{Msg: "reading .gnu.version_r", Err: unwrapFormat(err)}
+	}
+	info.Versions, err = parseVerneed(vn, vstr, f.ByteOrder)
+	return err
+}
+
+// parseVerneed decodes SHT_GNU_verneed: Elf_Verneed records (vn_version,
+// vn_cnt, vn_file, vn_aux, vn_next) each with vn_cnt Elf_Vernaux records
+// (vna_hash, vna_flags, vna_other, vna_name, vna_next); the same layout for
+// both classes (LSB "Symbol Versioning"). Offsets only move forward, so it
+// ends.
+func parseVerneed(d, strtab []byte, bo binary.ByteOrder) (map[string][]string, error) {
+	str := func(off uint32) string {
+		if int(off) >= len(strtab) {
+			return ""
+		}
+		b := strtab[off:]
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		return string(b)
+	}
+	out := map[string][]string{}
+	for off, n := 0, 0; n < 1<<16; n++ {
+		if off < 0 || off+16 > len(d) {
+			return nil, &FormatError{Msg: fmt.Sprintf(".gnu.version_r record at offset %d lies outside the section", off)}
+		}
+		cnt, file, aux, next := int(bo.Uint16(d[off+2:])), bo.Uint32(d[off+4:]), int(bo.Uint32(d[off+8:])), int(bo.Uint32(d[off+12:]))
+		lib := str(file)
+		a := off + aux
+		for range cnt {
+			if a < off || a+16 > len(d) {
+				return nil, &FormatError{Msg: fmt.Sprintf(".gnu.version_r auxiliary record at offset %d lies outside the section", a)}
+			}
+			out[lib] = append(out[lib], str(bo.Uint32(d[a+8:])))
+			an := int(bo.Uint32(d[a+12:]))
+			if an == 0 {
+				break
+			}
+			a += an
+		}
+		if next == 0 {
+			return out, nil
+		}
+		off += next
+	}
+	return out, nil
 }
 
 // unwrapFormat drops debug/elf's own *FormatError wrapper text duplication.

@@ -227,3 +227,42 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestAgreesWithDebugELF compares the hand-read .dynamic and
+// .gnu.version_r with debug/elf's own readers on every fixture.
+func TestAgreesWithDebugELF(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*"))
+	for _, p := range files {
+		f, err := elf.Open(p)
+		if err != nil {
+			continue // build.sh
+		}
+		b, _ := os.ReadFile(p)
+		info, err := inspect(t, b)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		libs, _ := f.ImportedLibraries()
+		if !slices.Equal(libs, info.Needed) && !(len(libs) == 0 && len(info.Needed) == 0) {
+			t.Errorf("%s: Needed %q, debug/elf %q", p, info.Needed, libs)
+		}
+		needs, err := f.DynamicVersionNeeds()
+		if err == nil {
+			want := map[string][]string{}
+			for _, n := range needs {
+				for _, d := range n.Needs {
+					want[n.Name] = append(want[n.Name], d.Dep)
+				}
+			}
+			if len(want) != len(info.Versions) {
+				t.Errorf("%s: Versions %q, debug/elf %q", p, info.Versions, want)
+			}
+			for k, v := range want {
+				if !slices.Equal(v, info.Versions[k]) {
+					t.Errorf("%s: Versions[%s] %q, debug/elf %q", p, k, info.Versions[k], v)
+				}
+			}
+		}
+		f.Close()
+	}
+}

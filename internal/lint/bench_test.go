@@ -48,3 +48,21 @@ func BenchmarkCheckDir(b *testing.B) {
 		Check(&Bundle{Target: tgt, Layers: []*Artifact{a}})
 	}
 }
+
+// BenchmarkCheckZip checks a zip in place; set LAYERKIT_BENCH_ZIP to a
+// real one (bench/check.sh builds one from the fetched layer).
+func BenchmarkCheckZip(b *testing.B) {
+	zp := os.Getenv("LAYERKIT_BENCH_ZIP")
+	if zp == "" {
+		b.Skip("LAYERKIT_BENCH_ZIP not set")
+	}
+	tgt := layers.Target{Runtime: "python3.12", Arch: layers.ARM64}
+	for b.Loop() {
+		a, err := LoadZip(b.Context(), zp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a.Kind = layers.KindLayer
+		Check(&Bundle{Target: tgt, Layers: []*Artifact{a}})
+	}
+}

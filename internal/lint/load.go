@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -255,6 +256,10 @@ func LoadZip(ctx context.Context, name string) (*Artifact, error) {
 	return a, nil
 }
 
+// elfBuffers holds the buffers ELF objects of a zip are inflated into, one
+// per reader at a time: InspectELF keeps nothing that points into them.
+var elfBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 func loadZipFile(zr *zipper.Reader, e *zipper.ReadEntry, f *File) {
 	head, err := zr.ReadHead(e, elfcheck.HeadSize)
 	if err != nil {
@@ -268,7 +273,10 @@ func loadZipFile(zr *zipper.Reader, e *zipper.ReadEntry, f *File) {
 			f.ELFErr = fmt.Errorf("not inspected: %d bytes is over Lambda's unzipped limit", f.Size)
 			return
 		}
-		b, err := zr.ReadAll(e, maxELFBytes)
+		bp := elfBuffers.Get().(*[]byte)
+		defer elfBuffers.Put(bp)
+		b, err := zr.ReadAllInto(e, *bp, maxELFBytes)
+		*bp = b
 		if err != nil {
 			f.ReadErr = err
 			return

@@ -243,6 +243,12 @@ var ErrTooBig = errors.New("content longer than the limit")
 // ReadAll returns e's content, or ErrTooBig when it is longer than limit
 // bytes. Memory use is bounded by limit, whatever the zip declares.
 func (r *Reader) ReadAll(e *ReadEntry, limit int64) ([]byte, error) {
+	return r.ReadAllInto(e, nil, limit)
+}
+
+// ReadAllInto is ReadAll appending to buf[:0], so a caller reading many
+// entries can reuse one buffer.
+func (r *Reader) ReadAllInto(e *ReadEntry, buf []byte, limit int64) ([]byte, error) {
 	if e.Size > limit {
 		return nil, fmt.Errorf("reading %s: %w (%d > %d bytes)", e.f.Name, ErrTooBig, e.Size, limit)
 	}
@@ -251,7 +257,10 @@ func (r *Reader) ReadAll(e *ReadEntry, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	b := make([]byte, 0, e.Size)
+	b := buf[:0]
+	if int64(cap(b)) < e.Size {
+		b = make([]byte, 0, e.Size)
+	}
 	b, err = readLimited(rc, b, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", e.f.Name, err)
