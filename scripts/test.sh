@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs layerkit's test suite, installing first what the tests talk to when it
 # is missing: Info-ZIP unzip and Python 3 (they read the zips layerkit writes).
+# When moto_server is on the machine (and LAYERKIT_MOTO_ENDPOINT is not set)
+# it is started on a free loopback port for the end-to-end tests of publish,
+# and stopped at the end; without it those tests are skipped.
 #
 #   scripts/test.sh                 # vet and every test
 #   scripts/test.sh -run Zip ./internal/zipper   # arguments go to go test
@@ -14,6 +17,21 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} for the tests" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ -z "${LAYERKIT_MOTO_ENDPOINT:-}" ] && command -v moto_server >/dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log=$(mktemp)
+  moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  moto_pid=$!
+  trap 'kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null; rm -f "$log"' EXIT
+  for _ in $(seq 100); do
+    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null && break
+    kill -0 $moto_pid 2>/dev/null || { cat "$log" >&2; echo "moto_server did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  export LAYERKIT_MOTO_ENDPOINT="http://127.0.0.1:$port"
+  echo "moto_server on $LAYERKIT_MOTO_ENDPOINT for the end-to-end tests" >&2
 fi
 
 if [ $# -eq 0 ]; then

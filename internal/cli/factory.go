@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/layerkit/layerkit/internal/publish"
 )
 
 // Exit codes, the same for every command.
@@ -77,9 +79,12 @@ func (e *FindingsError) Error() string { return e.Msg }
 func ExitCode(err error) int {
 	var ue *UsageError
 	var fe *FindingsError
+	var ae *publish.AuthError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &ae):
+		return ExitAWS
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &ue):

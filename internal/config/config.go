@@ -38,6 +38,7 @@ type Config struct {
 	Out     string           `yaml:"out"`
 	Main    Main             `yaml:"main"`
 	Layers  map[string]Layer `yaml:"layers"`
+	Publish Publish          `yaml:"publish"`
 
 	// Dir is the project folder the config's paths are relative to.
 	Dir string `yaml:"-"`
@@ -88,6 +89,41 @@ func (c *Config) LayerNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Publish is the `publish:` section: where `layerkit publish` puts layers.
+type Publish struct {
+	Regions []string `yaml:"regions"`
+	// Bucket stages zips in S3; "{region}" is replaced by each region.
+	Bucket      string `yaml:"bucket"`
+	Prefix      string `yaml:"prefix"`
+	Description string `yaml:"description"`
+	License     string `yaml:"license"`
+	// Share lists principals: account:ID, org:o-… or public.
+	Share []string `yaml:"share"`
+	// Names maps "<layer>-<runtime>-<arch>" to a Lambda layer name.
+	Names map[string]string `yaml:"names"`
+}
+
+var (
+	regionRE        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
+	lambdaLayerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,140}$`)
+)
+
+func (c *Config) checkPublish(p *Problems) {
+	for i, r := range c.Publish.Regions {
+		if !regionRE.MatchString(r) {
+			p.add("publish.regions[%d]: %q is not an AWS region name such as eu-west-1", i, r)
+		}
+	}
+	if len(c.Publish.Description) > 150 {
+		p.add("publish.description: %d characters; keep it under 150 (Lambda allows 256, and layerkit adds the content hash)", len(c.Publish.Description))
+	}
+	for k, v := range c.Publish.Names {
+		if !lambdaLayerName.MatchString(v) {
+			p.add("publish.names.%s: %q: a Lambda layer name is 1 to 140 letters, digits, '-' or '_'", k, v)
+		}
+	}
 }
 
 // Problems lists everything wrong with a config, each naming the file.
@@ -208,6 +244,7 @@ func (c *Config) validate() error {
 	c.checkDir(p, "main.root", c.Main.Root)
 	checkGlobs(p, "main.include", c.Main.Include)
 	checkGlobs(p, "main.exclude", c.Main.Exclude)
+	c.checkPublish(p)
 	for _, name := range c.LayerNames() {
 		l := c.Layers[name]
 		where := "layers." + name

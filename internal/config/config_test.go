@@ -162,3 +162,27 @@ func TestConvention(t *testing.T) {
 		t.Errorf("no layers folder: %v, %v", c, err)
 	}
 }
+
+func TestPublishSection(t *testing.T) {
+	load := func(yml string) (*Config, error) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(yml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return Load(dir, "")
+	}
+	c, err := load("version: 1\npublish:\n  regions: [eu-west-1, us-east-1]\n  bucket: artifacts-{region}\n  share: [public]\n  names: {deps-python3.12-arm64: my-deps}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Publish.Bucket != "artifacts-{region}" || len(c.Publish.Regions) != 2 || c.Publish.Names["deps-python3.12-arm64"] != "my-deps" {
+		t.Errorf("publish = %+v", c.Publish)
+	}
+	_, err = load("version: 1\npublish:\n  regions: [Europe]\n  names: {x: 'bad name'}\n")
+	if err == nil || !strings.Contains(err.Error(), `"Europe" is not an AWS region`) || !strings.Contains(err.Error(), `"bad name"`) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err = load("version: 1\npublish:\n  bucket_name: x\n"); err == nil || !strings.Contains(err.Error(), `unknown key "bucket_name"`) {
+		t.Errorf("err = %v", err)
+	}
+}

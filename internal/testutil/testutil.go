@@ -3,11 +3,17 @@
 package testutil
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/layerkit/layerkit/internal/build"
+	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/layers"
 )
 
 // CopyExample copies the bundled example project (examples/python-app) into
@@ -25,4 +31,20 @@ func CopyExample(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// BuildExample copies the example project and builds it, returning the
+// output folder and its manifest.
+func BuildExample(t testing.TB) (dist string, m *layers.Manifest) {
+	t.Helper()
+	dir := CopyExample(t)
+	cfg, err := config.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := build.Run(context.Background(), build.Options{Config: cfg, Level: -1, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Out, res.Manifest
 }

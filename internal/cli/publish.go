@@ -1,0 +1,359 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/publish"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// AWSOptions are the flags every command that talks to AWS takes.
+type AWSOptions struct {
+	Profile     string
+	EndpointURL string
+	Regions     []string
+}
+
+func addAWSFlags(cmd *cobra.Command, o *AWSOptions) {
+	cmd.Flags().StringVar(&o.Profile, "profile", "", "AWS shared-config profile (default: the SDK's credential chain)")
+	cmd.Flags().StringVar(&o.EndpointURL, "endpoint-url", "", "send AWS requests to this endpoint, such as moto or LocalStack (or set AWS_ENDPOINT_URL)")
+	cmd.Flags().StringSliceVar(&o.Regions, "regions", nil, "regions, comma-separated (default: the config's publish.regions)")
+}
+
+// PublishOptions are the parsed flags of `layerkit publish`.
+type PublishOptions struct {
+	IO      IOStreams
+	AWS     AWSOptions
+	Dist    string
+	Config  string
+	Bucket  string
+	Prefix  string
+	Share   []string
+	DryRun  bool
+	Format  string
+	Options publish.Options
+}
+
+// NewCmdPublish returns `layerkit publish`.
+func NewCmdPublish(f *Factory, runF func(context.Context, *PublishOptions) error) *cobra.Command {
+	opts := &PublishOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "publish [DIST]",
+		Short: "Publish a build's layers to Lambda in many regions, idempotently",
+		Long: `Publish makes a Lambda layer version of every layer zip in DIST (default:
+dist) in every region, and prints the version ARNs. A layer whose newest
+version already holds the same zip (CodeSha256) and metadata is reported, not
+published again: two runs in a row publish one version per layer and region,
+and a run cut off halfway completes when run again.
+
+With --bucket, zips go to S3 first under content-addressed keys
+(PREFIX/layers/NAME/SHA256.zip, skipped when already there); '{region}' in the
+bucket name is replaced by each region, because Lambda reads layer content
+only from a bucket in its own region. Without a bucket, zips under 50 MB go
+in the request. Results also go to DIST/published.json, which 'layerkit
+campaign' reads.
+
+Defaults come from the publish: section of the project's layerkit.yaml (the
+folder above DIST). Credentials come from the AWS SDK's default chain,
+--profile, or AWS_PROFILE; --dry-run needs none.`,
+		Example: `  # Publish to two regions through per-region buckets
+  layerkit publish dist --regions eu-west-1,us-east-1 --bucket 'artifacts-{region}'
+
+  # See what would be published, without credentials
+  layerkit publish --regions eu-west-1 --dry-run
+
+  # Share with another account and the whole organization, JSON for scripts
+  layerkit publish --share account:210987654321 --share org:o-a1b2c3d4e5 --format json`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dist = "dist"
+			if len(args) == 1 {
+				opts.Dist = args[0]
+			}
+			if err := checkFormat(opts.Format, "text", "json"); err != nil {
+				return err
+			}
+			if opts.AWS.EndpointURL == "" {
+				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
+			}
+			if err := preparePublish(opts, cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return publishRun(cmd.Context(), opts)
+		},
+	}
+	addAWSFlags(cmd, &opts.AWS)
+	cmd.Flags().StringVarP(&opts.Config, "config", "c", "", "project config (default: layerkit.yaml in the folder above DIST)")
+	cmd.Flags().StringVar(&opts.Bucket, "bucket", "", "S3 bucket to stage zips in; '{region}' becomes each region")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "S3 key prefix")
+	cmd.Flags().StringArrayVar(&opts.Share, "share", nil, "share each version: account:ID, org:o-ID or public (repeatable)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show what would be published; no AWS calls")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+// loadBuild reads DIST's manifest and the project config beside it.
+func loadBuild(dist, cfgFile string) (*layers.Manifest, *config.Config, error) {
+	mf, err := os.Open(filepath.Join(dist, layers.ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("%s has no %s: run 'layerkit build' first", dist, layers.ManifestFile)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer mf.Close()
+	m, err := layers.ReadManifest(mf)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", mf.Name(), err)
+	}
+	project := filepath.Dir(filepath.Clean(dist))
+	if cfgFile == "" && config.Find(project) == "" {
+		return m, &config.Config{}, nil
+	}
+	cfg, err := config.Load(project, cfgFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, cfg, nil
+}
+
+func preparePublish(opts *PublishOptions, cmd *cobra.Command) error {
+	m, cfg, err := loadBuild(opts.Dist, opts.Config)
+	if err != nil {
+		return err
+	}
+	pc := cfg.Publish
+	o := &opts.Options
+	o.Dist, o.Manifest, o.DryRun = opts.Dist, m, opts.DryRun
+	o.Regions = opts.AWS.Regions
+	if len(o.Regions) == 0 {
+		o.Regions = pc.Regions
+	}
+	if len(o.Regions) == 0 {
+		return usageErrorf("no regions: give --regions or set publish.regions in layerkit.yaml")
+	}
+	o.Bucket, o.Prefix = pc.Bucket, pc.Prefix
+	if cmd.Flags().Changed("bucket") {
+		o.Bucket = opts.Bucket
+	}
+	if cmd.Flags().Changed("prefix") {
+		o.Prefix = opts.Prefix
+	}
+	o.Description, o.License, o.Names = pc.Description, pc.License, pc.Names
+	shares := pc.Share
+	if cmd.Flags().Changed("share") {
+		shares = opts.Share
+	}
+	for _, s := range shares {
+		p, err := publish.ParsePrincipal(s)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		o.Share = append(o.Share, p)
+	}
+	return nil
+}
+
+func publishRun(ctx context.Context, opts *PublishOptions) error {
+	o := opts.Options
+	var cl publish.Clients
+	if !o.DryRun {
+		var err error
+		if cl, err = publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}); err != nil {
+			return err
+		}
+	}
+	if opts.IO.ErrTTY && opts.Format == "text" {
+		var mu sync.Mutex
+		o.Progress = func(e publish.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			msg := e.Step
+			if e.Step == "upload" && e.Total > 0 {
+				msg = fmt.Sprintf("upload %3d%% of %s", e.Done*100/e.Total, humanBytes(e.Total))
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "\r\x1b[K%s %s: %s", e.Region, e.Layer, msg)
+		}
+	}
+	rs, err := publish.Publish(ctx, cl, o)
+	if o.Progress != nil {
+		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
+	}
+	if !o.DryRun && len(rs) > 0 {
+		if werr := saveResults(o.Dist, o.Manifest, rs); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		if rs == nil {
+			rs = []publish.Result{}
+		}
+		return writeJSON(opts.IO.Out, publish.Published{Layers: rs})
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tVERSION ARN")
+	published := 0
+	for _, r := range rs {
+		status, arn, ver := "unchanged", r.VersionARN, fmt.Sprint(r.Version)
+		switch {
+		case o.DryRun:
+			status, arn, ver = "would publish (unless unchanged)", r.Content, "-"
+		case r.Published:
+			status = "published"
+			published++
+		}
+		if len(r.Shared) > 0 {
+			status += ", shared with " + strings.Join(r.Shared, ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Region, ver, status, arn)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !o.DryRun {
+		fmt.Fprintf(opts.IO.ErrOut, "%d published, %d unchanged; results in %s\n", published, len(rs)-published, filepath.Join(o.Dist, publish.PublishedFile))
+	}
+	return nil
+}
+
+// saveResults merges rs into DIST/published.json: entries for other
+// regions stay, entries for artifacts no longer built go.
+func saveResults(dist string, m *layers.Manifest, rs []publish.Result) error {
+	current := map[string]bool{}
+	for _, a := range m.Artifacts {
+		current[a.Name+"-"+a.Runtime+"-"+string(a.Arch)] = true
+	}
+	fresh := map[string]bool{}
+	for _, r := range rs {
+		fresh[r.Artifact+"@"+r.Region] = true
+	}
+	var merged []publish.Result
+	if old, err := publish.ReadResults(filepath.Join(dist, publish.PublishedFile)); err == nil {
+		for _, r := range old.Layers {
+			if current[r.Artifact] && !fresh[r.Artifact+"@"+r.Region] {
+				merged = append(merged, r)
+			}
+		}
+	}
+	return publish.WriteResults(dist, append(merged, rs...))
+}
+
+// PruneOptions are the parsed flags of `layerkit prune`.
+type PruneOptions struct {
+	IO     IOStreams
+	AWS    AWSOptions
+	Dist   string
+	Config string
+	Format string
+	Prune  publish.PruneOptions
+}
+
+// NewCmdPrune returns `layerkit prune`.
+func NewCmdPrune(f *Factory, runF func(context.Context, *PruneOptions) error) *cobra.Command {
+	opts := &PruneOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "prune [DIST]",
+		Short: "Delete old versions of a build's layers, keeping the newest N and any in use",
+		Long: `Prune deletes the versions of each layer of the build in DIST (default: dist)
+beyond the newest --keep, in every region: Lambda's code storage per region is
+limited. A version that a function in that region still attaches is kept
+unless --force.`,
+		Example: `  layerkit prune --keep 3 --regions eu-west-1,us-east-1
+  layerkit prune dist --keep 1 --dry-run --format json`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dist = "dist"
+			if len(args) == 1 {
+				opts.Dist = args[0]
+			}
+			if err := checkFormat(opts.Format, "text", "json"); err != nil {
+				return err
+			}
+			if opts.Prune.Keep < 1 {
+				return usageErrorf("--keep %d: keep at least the newest version", opts.Prune.Keep)
+			}
+			if opts.AWS.EndpointURL == "" {
+				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
+			}
+			m, cfg, err := loadBuild(opts.Dist, opts.Config)
+			if err != nil {
+				return err
+			}
+			opts.Prune.Regions = opts.AWS.Regions
+			if len(opts.Prune.Regions) == 0 {
+				opts.Prune.Regions = cfg.Publish.Regions
+			}
+			if len(opts.Prune.Regions) == 0 {
+				return usageErrorf("no regions: give --regions or set publish.regions in layerkit.yaml")
+			}
+			for _, a := range m.Artifacts {
+				if a.Kind != layers.KindLayer {
+					continue
+				}
+				name := cfg.Publish.Names[a.Name+"-"+a.Runtime+"-"+string(a.Arch)]
+				if name == "" {
+					name = publish.LayerName(a.Name, a.Target())
+				}
+				opts.Prune.Names = append(opts.Prune.Names, name)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return pruneRun(cmd.Context(), opts)
+		},
+	}
+	addAWSFlags(cmd, &opts.AWS)
+	cmd.Flags().StringVarP(&opts.Config, "config", "c", "", "project config (default: layerkit.yaml in the folder above DIST)")
+	cmd.Flags().IntVar(&opts.Prune.Keep, "keep", 3, "how many of the newest versions to keep")
+	cmd.Flags().BoolVar(&opts.Prune.Force, "force", false, "also delete versions functions still use")
+	cmd.Flags().BoolVar(&opts.Prune.DryRun, "dry-run", false, "list what would be deleted")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func pruneRun(ctx context.Context, opts *PruneOptions) error {
+	cl, err := publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL})
+	if err != nil {
+		return err
+	}
+	ps, err := publish.Prune(ctx, cl, opts.Prune)
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		if ps == nil {
+			ps = []publish.Pruned{}
+		}
+		return writeJSON(opts.IO.Out, map[string]any{"versions": ps})
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS")
+	for _, p := range ps {
+		status := "deleted"
+		switch {
+		case !p.Deleted && len(p.UsedBy) > 0:
+			status = "kept: used by " + strings.Join(p.UsedBy, ", ")
+		case !p.Deleted:
+			status = "would delete"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", p.Name, p.Region, p.Version, status)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,180 @@
+package publish
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// ClientOptions configure the AWS clients.
+type ClientOptions struct {
+	// Profile names a shared-config profile; empty uses the default chain
+	// (environment, shared files, SSO, container and instance roles).
+	Profile string
+	// EndpointURL sends every request to one endpoint (moto_server,
+	// LocalStack); AWS_ENDPOINT_URL does the same. S3 then uses path-style
+	// addressing.
+	EndpointURL string
+	// MaxAttempts bounds tries per request; 0 means 10.
+	MaxAttempts int
+	// MaxBackoff bounds the wait between tries; 0 means MaxBackoff.
+	MaxBackoff time.Duration
+	// HTTPClient replaces the SDK's HTTP client (tests inject faults).
+	HTTPClient aws.HTTPClient
+}
+
+// MaxBackoff is the longest wait between retries. The SDK's default retryer
+// tries 3 times with at most 20 s between; bulk publishing across regions
+// meets throttling that outlasts that (FACTS: Lambda's control plane is 15
+// requests/s shared).
+const MaxBackoff = 30 * time.Second
+
+// NewClients loads the AWS configuration once and returns clients per
+// region, made on first use. Retries of throttling, 5xx answers and
+// dropped connections use the SDK's standard retryer with more attempts, a
+// longer backoff and no client-side retry quota (which would stop retrying
+// during a long throttling spell).
+func NewClients(ctx context.Context, o ClientOptions) (Clients, error) {
+	attempts := o.MaxAttempts
+	if attempts == 0 {
+		attempts = 10
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(so *retry.StandardOptions) {
+				so.MaxAttempts = attempts
+				so.MaxBackoff = cmp.Or(o.MaxBackoff, MaxBackoff)
+				so.RateLimiter = ratelimit.None
+			})
+		}),
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if o.EndpointURL != "" {
+		cfg.BaseEndpoint = aws.String(o.EndpointURL)
+	}
+	// Credentials are resolved once, now, so that their absence is one
+	// clear error before any work starts (the SDK would otherwise report it
+	// from inside the first call, as an untyped error).
+	if cfg.Credentials == nil {
+		return nil, &AuthError{Op: "finding AWS credentials", Err: errors.New("none configured")}
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, &AuthError{Op: "finding AWS credentials", Err: err}
+	}
+	return &sdkClients{cfg: cfg, pathStyle: cfg.BaseEndpoint != nil, lambdas: map[string]*lambda.Client{}, s3s: map[string]*s3.Client{}}, nil
+}
+
+type sdkClients struct {
+	cfg       aws.Config
+	pathStyle bool
+	mu        sync.Mutex
+	lambdas   map[string]*lambda.Client
+	s3s       map[string]*s3.Client
+}
+
+func (c *sdkClients) Lambda(region string) LambdaAPI {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.lambdas[region]; ok {
+		return cl
+	}
+	cl := lambda.NewFromConfig(c.cfg, func(o *lambda.Options) { o.Region = region })
+	c.lambdas[region] = cl
+	return cl
+}
+
+func (c *sdkClients) S3(region string) S3API {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.s3s[region]; ok {
+		return cl
+	}
+	cl := s3.NewFromConfig(c.cfg, func(o *s3.Options) {
+		o.Region = region
+		o.UsePathStyle = c.pathStyle
+	})
+	c.s3s[region] = cl
+	return cl
+}
+
+// AuthError reports missing, expired or refused credentials, or a denied
+// permission: something the user must fix in AWS, not in the project.
+type AuthError struct {
+	Region string
+	Op     string
+	Err    error
+}
+
+func (e *AuthError) Error() string {
+	where := ""
+	if e.Region != "" {
+		where = " in " + e.Region
+	}
+	return fmt.Sprintf("%s%s: %v (%s)", e.Op, where, e.Err, authHint(e.Err))
+}
+
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// authCodes are the error codes AWS answers for credentials and permission
+// problems.
+var authCodes = map[string]bool{
+	"AccessDenied": true, "AccessDeniedException": true, "UnrecognizedClientException": true,
+	"InvalidClientTokenId": true, "ExpiredToken": true, "ExpiredTokenException": true,
+	"InvalidSignatureException": true, "SignatureDoesNotMatch": true, "InvalidAccessKeyId": true,
+	"AuthFailure": true, "MissingAuthenticationToken": true,
+}
+
+func authHint(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch code := ae.ErrorCode(); {
+		case strings.HasPrefix(code, "Expired"):
+			return "the credentials have expired: refresh them (aws sso login, or new keys)"
+		case strings.HasPrefix(code, "AccessDenied"):
+			return "the credentials lack this permission: grant it to the role or user layerkit runs as"
+		}
+		return "AWS refused the credentials: check AWS_PROFILE/--profile and the keys"
+	}
+	return "no usable AWS credentials: set AWS_PROFILE or --profile, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+}
+
+// classify wraps err as an *AuthError when it is about credentials or
+// permission, and otherwise adds what was being done.
+func classify(region, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && authCodes[ae.ErrorCode()] {
+		return &AuthError{Region: region, Op: op, Err: err}
+	}
+	// The signer fails with a SigningError when no credentials can be
+	// had (none configured, an expired SSO session).
+	var se *v4.SigningError
+	if errors.As(err, &se) {
+		return &AuthError{Region: region, Op: op, Err: err}
+	}
+	return fmt.Errorf("%s in %s: %w", op, region, err)
+}

@@ -1,0 +1,261 @@
+package publish_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/layerkit/layerkit/internal/publish"
+)
+
+// motoEndpoint returns moto_server's address (scripts/test.sh starts one
+// when the machine has it), resets its state, and sets dummy credentials.
+func motoEndpoint(t *testing.T) string {
+	ep := os.Getenv("LAYERKIT_MOTO_ENDPOINT")
+	if ep == "" {
+		t.Skip("LAYERKIT_MOTO_ENDPOINT not set (scripts/test.sh starts moto_server when it is installed)")
+	}
+	if !strings.HasPrefix(ep, "http://127.") && !strings.HasPrefix(ep, "http://localhost") {
+		t.Fatalf("LAYERKIT_MOTO_ENDPOINT=%s: tests only talk to loopback", ep)
+	}
+	resp, err := http.Post(ep+"/moto-api/reset", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_CA_BUNDLE", "") // plain HTTP on loopback
+	return ep
+}
+
+func sdkConfig(t *testing.T, ep string) aws.Config {
+	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseEndpoint = aws.String(ep)
+	return cfg
+}
+
+func makeBuckets(t *testing.T, cfg aws.Config) {
+	for _, r := range regions {
+		in := &s3.CreateBucketInput{Bucket: aws.String("artifacts-" + r)}
+		if r != "us-east-1" {
+			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(r)}
+		}
+		c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.Region, o.UsePathStyle = r, true })
+		if _, err := c.CreateBucket(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMotoEndToEnd builds the example, publishes it to two regions, again
+// (nothing new), shares, prunes, and reads everything back through the SDK.
+func TestMotoEndToEnd(t *testing.T) {
+	ep := motoEndpoint(t)
+	cfg := sdkConfig(t, ep)
+	makeBuckets(t, cfg)
+	o := options(t)
+	cl, err := publish.NewClients(t.Context(), publish.ClientOptions{EndpointURL: ep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := publish.Publish(t.Context(), cl, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	share, _ := publish.ParsePrincipal("account:210987654321")
+	o.Share = []publish.Principal{share}
+	second, err := publish.Publish(t.Context(), cl, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first {
+		if !first[i].Published || second[i].Published || second[i].VersionARN != first[i].VersionARN {
+			t.Errorf("first %+v\nsecond %+v", first[i], second[i])
+		}
+	}
+	for _, r := range first {
+		lc := lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.Region = r.Region })
+		got, err := lc.GetLayerVersion(t.Context(), &lambda.GetLayerVersionInput{LayerName: aws.String(r.Name), VersionNumber: aws.Int64(r.Version)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(got.Content.CodeSha256) != r.CodeSHA256 || !slices.Equal(got.CompatibleArchitectures, []ltypes.Architecture{ltypes.Architecture(r.Arch)}) ||
+			!slices.Equal(got.CompatibleRuntimes, []ltypes.Runtime{ltypes.Runtime(r.Runtime)}) {
+			t.Errorf("%s in %s: %+v", r.Name, r.Region, got)
+		}
+		vs, err := lc.ListLayerVersions(t.Context(), &lambda.ListLayerVersionsInput{LayerName: aws.String(r.Name)})
+		if err != nil || len(vs.LayerVersions) != 1 {
+			t.Errorf("%s in %s: versions %+v, %v", r.Name, r.Region, vs, err)
+		}
+		pol, err := lc.GetLayerVersionPolicy(t.Context(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(r.Name), VersionNumber: aws.Int64(r.Version)})
+		if err != nil || strings.Count(aws.ToString(pol.Policy), "layerkit-account-210987654321") != 1 {
+			t.Errorf("policy: %v %v", pol, err)
+		}
+	}
+	// A third run shares again: the statement is not added twice.
+	if _, err := publish.Publish(t.Context(), cl, o); err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.Region = "eu-west-1" })
+	pol, _ := lc.GetLayerVersionPolicy(t.Context(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("deps-python3_12-arm64"), VersionNumber: aws.Int64(1)})
+	if n := strings.Count(aws.ToString(pol.Policy), "layerkit-account"); n != 1 {
+		t.Errorf("policy holds the statement %d times", n)
+	}
+
+	// New metadata: versions 2 and 3; a function uses version 1; prune
+	// keeping 1 deletes version 2 only.
+	o.Share = nil
+	for _, lic := range []string{"MIT", "Apache-2.0"} {
+		o.License = lic
+		if _, err := publish.Publish(t.Context(), cl, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ic := iam.NewFromConfig(cfg)
+	role, err := ic.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("fn"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip, _ := os.ReadFile(o.Dist + "/main.zip")
+	_, err = lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: role.Role.Arn, Runtime: ltypes.RuntimePython312,
+		Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: zip}, Architectures: []ltypes.Architecture{ltypes.ArchitectureArm64},
+		Layers: []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps-python3_12-arm64:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := publish.Prune(t.Context(), cl, publish.PruneOptions{Names: []string{"deps-python3_12-arm64"}, Regions: []string{"eu-west-1"}, Keep: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, _ := lc.ListLayerVersions(t.Context(), &lambda.ListLayerVersionsInput{LayerName: aws.String("deps-python3_12-arm64")})
+	var live []int64
+	for _, v := range vs.LayerVersions {
+		live = append(live, v.Version)
+	}
+	slices.Sort(live)
+	if !slices.Equal(live, []int64{1, 3}) || len(pr) != 2 {
+		t.Errorf("after prune: versions %v, pruned %+v", live, pr)
+	}
+}
+
+// faultyTransport fails requests on purpose before they reach moto: a 503,
+// a throttling answer, or a dropped connection, for the first tries of each
+// operation.
+type faultyTransport struct {
+	mu       sync.Mutex
+	seen     map[string]int
+	injected map[string]int
+}
+
+func (f *faultyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	op := req.Method + " " + req.URL.Path
+	f.mu.Lock()
+	f.seen[op]++
+	n := f.seen[op]
+	f.mu.Unlock()
+	fault := ""
+	switch n {
+	case 1:
+		fault = "throttle"
+	case 2:
+		fault = "5xx"
+	case 3:
+		fault = "drop"
+	}
+	if fault == "" {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	f.mu.Lock()
+	f.injected[fault]++
+	f.mu.Unlock()
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	if strings.Contains(req.Header.Get("Authorization"), "/s3/aws4_request") {
+		// S3 throttles with 503 SlowDown and fails with 500, in XML.
+		code, status := "SlowDown", 503
+		if fault == "5xx" {
+			code, status = "InternalError", 500
+		}
+		if fault != "drop" {
+			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/xml"}}, Request: req,
+				Body: io.NopCloser(strings.NewReader("<Error><Code>" + code + "</Code><Message>injected</Message></Error>"))}, nil
+		}
+	}
+	switch fault {
+	case "throttle":
+		h.Set("X-Amzn-Errortype", "TooManyRequestsException")
+		return &http.Response{StatusCode: 429, Header: h, Request: req, Body: io.NopCloser(strings.NewReader(`{"message":"Rate exceeded","Type":"User","Reason":"CallerRateLimitExceeded"}`))}, nil
+	case "5xx":
+		h.Set("X-Amzn-Errortype", "ServiceException")
+		return &http.Response{StatusCode: 503, Header: h, Request: req, Body: io.NopCloser(strings.NewReader(`{"message":"Service unavailable"}`))}, nil
+	}
+	return nil, &netErr{syscall.ECONNRESET}
+}
+
+type netErr struct{ error }
+
+func (e *netErr) Timeout() bool   { return false }
+func (e *netErr) Temporary() bool { return true }
+
+// TestMotoRetriesFaults: every operation is first throttled, then answered
+// 503, then cut off; publishing still completes, once per layer and region.
+func TestMotoRetriesFaults(t *testing.T) {
+	ep := motoEndpoint(t)
+	cfg := sdkConfig(t, ep)
+	makeBuckets(t, cfg)
+	o := options(t)
+	ft := &faultyTransport{seen: map[string]int{}, injected: map[string]int{}}
+	cl, err := publish.NewClients(t.Context(), publish.ClientOptions{EndpointURL: ep, HTTPClient: &http.Client{Transport: ft}, MaxBackoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	rs, err := publish.Publish(ctx, cl, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ft.injected["throttle"] == 0 || ft.injected["5xx"] == 0 || ft.injected["drop"] == 0 {
+		t.Errorf("faults injected: %v", ft.injected)
+	}
+	for _, r := range rs {
+		lc := lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.Region = r.Region })
+		vs, err := lc.ListLayerVersions(t.Context(), &lambda.ListLayerVersionsInput{LayerName: aws.String(r.Name)})
+		if err != nil || len(vs.LayerVersions) != 1 {
+			t.Errorf("%s in %s: %d versions, %v", r.Name, r.Region, len(vs.LayerVersions), err)
+		}
+	}
+	var ae *publish.AuthError
+	if errors.As(err, &ae) {
+		t.Error(err)
+	}
+}

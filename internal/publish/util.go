@@ -1,0 +1,80 @@
+package publish
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+func sha256Sum(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
+}
+
+// progressReader reports how much of a file has been read. It implements
+// io.ReadSeeker so the SDK can compute checksums and rewind for retries.
+type progressReader struct {
+	f      *os.File
+	total  int64
+	done   int64
+	report func(int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.f.Read(b)
+	p.done += int64(n)
+	p.report(p.done)
+	return n, err
+}
+
+func (p *progressReader) Seek(off int64, whence int) (int64, error) {
+	n, err := p.f.Seek(off, whence)
+	p.done = n
+	return n, err
+}
+
+var _ io.ReadSeeker = (*progressReader)(nil)
+
+// WriteResults writes published.json into dir atomically: a temp file in
+// the same folder, then rename.
+func WriteResults(dir string, rs []Result) error {
+	if rs == nil {
+		rs = []Result{}
+	}
+	b, err := json.MarshalIndent(Published{Layers: rs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".published-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, PublishedFile))
+}
+
+// ReadResults reads a published.json.
+func ReadResults(p string) (*Published, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var pub Published
+	if err := json.Unmarshal(b, &pub); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return &pub, nil
+}
