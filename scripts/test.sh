@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs layerkit's test suite, installing first what the tests talk to when it
-# is missing: Info-ZIP unzip and Python 3 (they read the zips layerkit writes).
+# is missing: Info-ZIP unzip and Python 3 (they read the zips layerkit writes)
+# and pip (install's tests run it offline against generated wheels; npm's are
+# skipped where npm is absent).
 # When moto_server is on the machine (and LAYERKIT_MOTO_ENDPOINT is not set)
 # it is started on a free loopback port for the end-to-end tests of publish,
 # and stopped at the end; without it those tests are skipped.
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v unzip >/dev/null || need+=(unzip)
 command -v python3 >/dev/null || need+=(python3)
+{ command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; } || need+=(python3-pip)  # install's tests run pip offline
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} for the tests" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

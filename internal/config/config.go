@@ -66,6 +66,16 @@ type Layer struct {
 	Targets []TargetSpec `yaml:"targets"`
 	// Exclude lists globs, relative to each target's folder, to leave out.
 	Exclude []string `yaml:"exclude"`
+	// Install says where `layerkit install` takes the layer's
+	// dependencies from.
+	Install Install `yaml:"install"`
+}
+
+// Install names a layer's dependency list: a pip requirements file or an
+// npm package.json, relative to the project.
+type Install struct {
+	Python string `yaml:"python"`
+	Node   string `yaml:"node"`
 }
 
 // TargetSpec is one runtime × architecture of a layer, built from a folder.
@@ -255,6 +265,16 @@ func (c *Config) validate() error {
 			p.add("%s: no targets; list at least one {runtime, arch, from}", where)
 		}
 		checkGlobs(p, where+".exclude", l.Exclude)
+		if l.Install.Python != "" && l.Install.Node != "" {
+			p.add("%s.install: give python or node, not both", where)
+		}
+		for _, f := range []string{l.Install.Python, l.Install.Node} {
+			if f != "" {
+				if fi, err := os.Stat(filepath.Join(c.Dir, filepath.FromSlash(f))); err != nil || !fi.Mode().IsRegular() {
+					p.add("%s.install: %s is not a file in the project", where, f)
+				}
+			}
+		}
 		seen := map[layers.Target]bool{}
 		for i, ts := range l.Targets {
 			tw := fmt.Sprintf("%s.targets[%d]", where, i)

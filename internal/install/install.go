@@ -1,0 +1,355 @@
+// Package install fills layer folders with dependencies for a target that
+// need not be the host: pip with the target's platform tags, Python version
+// and implementation, binary wheels only; npm with the target's os, cpu and
+// libc. Each install goes into a temporary folder inside the layer folder
+// and is swapped in only when it succeeded, so a failure leaves the previous
+// python/ or nodejs/ as it was. It never builds from source and never falls
+// back to the host's architecture: a package with no fitting wheel is an
+// error naming the package and the tags tried.
+package install
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// Job is one layer folder to fill for one target.
+type Job struct {
+	Layer  string
+	Target layers.Target
+	// Dir is the layer folder (absolute).
+	Dir string
+	// Requirements is a pip requirements file, or PackageJSON an npm
+	// package.json (absolute paths); exactly one is set.
+	Requirements string
+	PackageJSON  string
+}
+
+// Plan lists the install jobs of a project: each target of a layer with an
+// install: entry, or, for a project following the folder convention, every
+// layers/<runtime>-<arch>/ target from the requirements.txt or package.json
+// at the project's root (by the runtime's language). only, when not empty,
+// keeps just those targets.
+func Plan(cfg *config.Config, only []layers.Target) ([]Job, error) {
+	var jobs []Job
+	for _, name := range cfg.LayerNames() {
+		l := cfg.Layers[name]
+		for _, ts := range l.Targets {
+			t := ts.Target()
+			if len(only) > 0 && !contains(only, t) {
+				continue
+			}
+			j := Job{Layer: name, Target: t, Dir: filepath.Join(cfg.Dir, filepath.FromSlash(ts.From))}
+			r, _ := layers.LookupRuntime(t.Runtime)
+			switch {
+			case l.Install.Python != "":
+				j.Requirements = filepath.Join(cfg.Dir, filepath.FromSlash(l.Install.Python))
+			case l.Install.Node != "":
+				j.PackageJSON = filepath.Join(cfg.Dir, filepath.FromSlash(l.Install.Node))
+			case cfg.File == "" && r.Family() == "python":
+				j.Requirements = filepath.Join(cfg.Dir, "requirements.txt")
+			case cfg.File == "" && r.Family() == "nodejs":
+				j.PackageJSON = filepath.Join(cfg.Dir, "package.json")
+			default:
+				continue
+			}
+			if r.Family() != "python" && j.Requirements != "" || r.Family() != "nodejs" && j.PackageJSON != "" {
+				return nil, fmt.Errorf("layer %s: %s is a %s runtime; install python: fits python runtimes, node: nodejs ones", name, t.Runtime, r.Family())
+			}
+			for _, f := range []string{j.Requirements, j.PackageJSON} {
+				if f == "" {
+					continue
+				}
+				if _, err := os.Stat(f); err != nil {
+					return nil, fmt.Errorf("layer %s (%s): %w", name, t, err)
+				}
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	if len(jobs) == 0 {
+		if len(only) > 0 {
+			return nil, fmt.Errorf("no install target matches %v", only)
+		}
+		return nil, errors.New("nothing to install: no layer has an install: entry (or, without layerkit.yaml, no layers/<runtime>-<arch>/ folder with a requirements.txt or package.json beside it)")
+	}
+	return jobs, nil
+}
+
+func contains(ts []layers.Target, t layers.Target) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Options tune a run.
+type Options struct {
+	// Extra arguments go to pip or npm as they are (an index URL,
+	// --find-links, --no-index).
+	Extra []string
+	// Python is the interpreter that runs pip; empty means python3.
+	Python string
+	// UV is the uv binary to use instead of pip; empty means "uv" when it
+	// is on PATH, "-" never.
+	UV string
+	// Parallel bounds concurrent installs; 0 means 2.
+	Parallel int
+}
+
+// Result is one job's outcome.
+type Result struct {
+	Job     Job
+	Command []string
+	// Output is what the installer printed.
+	Output []byte
+	Err    error
+}
+
+// Run runs the jobs, several at a time, and returns a result for each in
+// order. A failed job does not stop the others.
+func Run(ctx context.Context, jobs []Job, o Options) []Result {
+	res := make([]Result, len(jobs))
+	var g errgroup.Group
+	limit := o.Parallel
+	if limit <= 0 {
+		limit = 2
+	}
+	g.SetLimit(limit)
+	for i, j := range jobs {
+		g.Go(func() error {
+			res[i] = runOne(ctx, j, o)
+			return nil
+		})
+	}
+	g.Wait()
+	return res
+}
+
+func runOne(ctx context.Context, j Job, o Options) Result {
+	r := Result{Job: j}
+	sub := "python"
+	if j.PackageJSON != "" {
+		sub = "nodejs"
+	}
+	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
+		r.Err = err
+		return r
+	}
+	tmp, err := os.MkdirTemp(j.Dir, ".layerkit-install-")
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer os.RemoveAll(tmp)
+	dest := filepath.Join(tmp, sub)
+	var cmd *exec.Cmd
+	if j.Requirements != "" {
+		r.Command = pythonCommand(j, dest, o)
+		cmd = exec.CommandContext(ctx, r.Command[0], r.Command[1:]...)
+	} else {
+		if err := os.MkdirAll(dest, 0o755); err != nil {
+			r.Err = err
+			return r
+		}
+		if err := copyPackageJSON(j.PackageJSON, dest); err != nil {
+			r.Err = err
+			return r
+		}
+		r.Command = nodeCommand(j, o)
+		cmd = exec.CommandContext(ctx, r.Command[0], r.Command[1:]...)
+		cmd.Dir = dest
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	r.Output = out.Bytes()
+	if err != nil {
+		r.Err = explain(j, err, r.Output)
+		return r
+	}
+	if _, err := os.Stat(dest); errors.Is(err, fs.ErrNotExist) {
+		// Nothing to install (an empty requirements file): an empty folder.
+		if err := os.MkdirAll(dest, 0o755); err != nil {
+			r.Err = err
+			return r
+		}
+	}
+	r.Err = swap(j.Dir, sub, dest)
+	return r
+}
+
+// swap replaces dir/sub with dest: the old folder is moved aside, the new
+// one renamed in, and the old one removed.
+func swap(dir, sub, dest string) error {
+	final := filepath.Join(dir, sub)
+	old := ""
+	if _, err := os.Lstat(final); err == nil {
+		old = final + ".layerkit-old"
+		os.RemoveAll(old)
+		if err := os.Rename(final, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(dest, final); err != nil {
+		if old != "" {
+			os.Rename(old, final)
+		}
+		return err
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}
+
+// PlatformTags lists the pip platform tags a target's runtime accepts,
+// newest first: manylinux_2_N for every glibc from the runtime's OS (2.26
+// on Amazon Linux 2, 2.34 on Amazon Linux 2023) down to 2.5, and the legacy
+// names manylinux2014 (2.17), manylinux2010 (2.12) and manylinux1 (2.5).
+func PlatformTags(t layers.Target) []string {
+	r, _ := layers.LookupRuntime(t.Runtime)
+	arch := "x86_64"
+	if t.Arch == layers.ARM64 {
+		arch = "aarch64"
+	}
+	top := 17
+	if _, minor, ok := strings.Cut(r.Glibc, "."); ok {
+		if n, err := strconv.Atoi(minor); err == nil {
+			top = n
+		}
+	}
+	var tags []string
+	for m := top; m >= 5; m-- {
+		tags = append(tags, fmt.Sprintf("manylinux_2_%d_%s", m, arch))
+		switch m {
+		case 17:
+			tags = append(tags, "manylinux2014_"+arch)
+		case 12:
+			tags = append(tags, "manylinux2010_"+arch)
+		case 5:
+			tags = append(tags, "manylinux1_"+arch)
+		}
+	}
+	return tags
+}
+
+func pythonCommand(j Job, dest string, o Options) []string {
+	r, _ := layers.LookupRuntime(j.Target.Runtime)
+	ver := r.LanguageVersion()
+	uv := o.UV
+	if uv == "" {
+		if p, err := exec.LookPath("uv"); err == nil {
+			uv = p
+		}
+	}
+	if uv != "" && uv != "-" {
+		// uv takes one platform: the newest manylinux the runtime allows.
+		arch := "x86_64"
+		if j.Target.Arch == layers.ARM64 {
+			arch = "aarch64"
+		}
+		cmd := []string{uv, "pip", "install", "--target", dest, "--requirement", j.Requirements,
+			"--python-version", ver, "--python-platform", arch + "-manylinux_2_" + strings.TrimPrefix(r.Glibc, "2."),
+			"--only-binary", ":all:", "--no-compile"}
+		return append(cmd, o.Extra...)
+	}
+	py := o.Python
+	if py == "" {
+		py = "python3"
+	}
+	cmd := []string{py, "-m", "pip", "install", "--target", dest, "--requirement", j.Requirements,
+		"--implementation", "cp", "--python-version", ver, "--only-binary=:all:", "--no-compile",
+		"--disable-pip-version-check", "--no-input"}
+	for _, p := range PlatformTags(j.Target) {
+		cmd = append(cmd, "--platform", p)
+	}
+	return append(cmd, o.Extra...)
+}
+
+func nodeCommand(j Job, o Options) []string {
+	cmd := []string{"npm", "install", "--os=linux", "--cpu=" + j.Target.Arch.NodeCPU(), "--libc=glibc", "--omit=dev",
+		"--no-audit", "--no-fund", "--no-update-notifier"}
+	return append(cmd, o.Extra...)
+}
+
+// copyPackageJSON copies package.json (and package-lock.json when there is
+// one) into dest, turning relative file: dependencies into absolute ones so
+// they still resolve from the temporary folder.
+func copyPackageJSON(src, dest string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	base := filepath.Dir(src)
+	for _, k := range []string{"dependencies", "optionalDependencies", "devDependencies", "peerDependencies"} {
+		deps, _ := doc[k].(map[string]any)
+		for name, v := range deps {
+			if s, ok := v.(string); ok && strings.HasPrefix(s, "file:") && !filepath.IsAbs(strings.TrimPrefix(s, "file:")) {
+				deps[name] = "file:" + filepath.Join(base, strings.TrimPrefix(s, "file:"))
+			}
+		}
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dest, "package.json"), append(out, '\n'), 0o644); err != nil {
+		return err
+	}
+	if lock, err := os.ReadFile(filepath.Join(base, "package-lock.json")); err == nil {
+		return os.WriteFile(filepath.Join(dest, "package-lock.json"), lock, 0o644)
+	}
+	return nil
+}
+
+var noMatch = regexp.MustCompile(`No matching distribution found for (\S+)`)
+
+// NoWheelError reports a package with no wheel for the target.
+type NoWheelError struct {
+	Package string
+	Target  layers.Target
+	Tags    []string
+}
+
+func (e *NoWheelError) Error() string {
+	r, _ := layers.LookupRuntime(e.Target.Runtime)
+	return fmt.Sprintf("no wheel of %s fits %s: tried cp%s on %s … %s; layerkit installs binary wheels only and never builds from source or takes the host's arch (pin a version that ships such a wheel, or add a wheel folder with -- --find-links DIR)",
+		e.Package, e.Target, strings.ReplaceAll(r.LanguageVersion(), ".", ""), e.Tags[0], e.Tags[len(e.Tags)-1])
+}
+
+func explain(j Job, err error, out []byte) error {
+	if m := noMatch.FindSubmatch(out); m != nil {
+		return &NoWheelError{Package: string(m[1]), Target: j.Target, Tags: PlatformTags(j.Target)}
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%s is not installed (%w)", ee.Name, err)
+	}
+	tail := strings.TrimSpace(string(out))
+	if lines := strings.Split(tail, "\n"); len(lines) > 8 {
+		tail = strings.Join(lines[len(lines)-8:], "\n")
+	}
+	return fmt.Errorf("%w:\n%s", err, tail)
+}
