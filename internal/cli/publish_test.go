@@ -2,12 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/layerkit/layerkit/internal/aws/awstest"
 	"github.com/layerkit/layerkit/internal/publish"
 )
 
@@ -62,20 +62,8 @@ func TestPublishUsage(t *testing.T) {
 // moto_server: two regions, then again with nothing new, then without
 // credentials (exit 4).
 func TestPublishMoto(t *testing.T) {
-	ep := os.Getenv("LAYERKIT_MOTO_ENDPOINT")
-	if ep == "" {
-		t.Skip("LAYERKIT_MOTO_ENDPOINT not set")
-	}
-	resp, err := http.Post(ep+"/moto-api/reset", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	ep, _, _ := awstest.Moto(t)
 	dist := builtExample(t)
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_CA_BUNDLE": "",
-		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true"} {
-		t.Setenv(k, v)
-	}
 	env := map[string]string{"AWS_ENDPOINT_URL": ep}
 	args := []string{"publish", dist, "--regions", "us-east-1,eu-west-1", "--format", "json"}
 	var runs [2]publish.Published
@@ -103,6 +91,7 @@ func TestPublishMoto(t *testing.T) {
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SESSION_TOKEN", "")
 	r = runCLI(t, env, args...)
 	if r.code != ExitAWS || !strings.Contains(r.stderr, "no usable AWS credentials") {
 		t.Errorf("without credentials: exit %d, stderr %q", r.code, r.stderr)

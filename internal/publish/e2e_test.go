@@ -14,54 +14,21 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/layerkit/layerkit/internal/aws/awstest"
 	"github.com/layerkit/layerkit/internal/publish"
 )
 
-// motoEndpoint returns moto_server's address (scripts/test.sh starts one
-// when the machine has it), resets its state, and sets dummy credentials.
-func motoEndpoint(t *testing.T) string {
-	ep := os.Getenv("LAYERKIT_MOTO_ENDPOINT")
-	if ep == "" {
-		t.Skip("LAYERKIT_MOTO_ENDPOINT not set (scripts/test.sh starts moto_server when it is installed)")
-	}
-	if !strings.HasPrefix(ep, "http://127.") && !strings.HasPrefix(ep, "http://localhost") {
-		t.Fatalf("LAYERKIT_MOTO_ENDPOINT=%s: tests only talk to loopback", ep)
-	}
-	resp, err := http.Post(ep+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	t.Setenv("AWS_ENDPOINT_URL", "")
-	t.Setenv("AWS_CA_BUNDLE", "") // plain HTTP on loopback
-	return ep
-}
-
-func sdkConfig(t *testing.T, ep string) aws.Config {
-	cfg, err := config.LoadDefaultConfig(t.Context(), config.WithRegion("us-east-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.BaseEndpoint = aws.String(ep)
-	return cfg
-}
-
-func makeBuckets(t *testing.T, cfg aws.Config) {
+// makeBuckets makes one bucket per region, named after the account (bucket
+// names are global, even in moto), and returns the --bucket template.
+func makeBuckets(t *testing.T, cfg aws.Config, account string) string {
 	for _, r := range regions {
-		in := &s3.CreateBucketInput{Bucket: aws.String("artifacts-" + r)}
+		in := &s3.CreateBucketInput{Bucket: aws.String("artifacts-" + account + "-" + r)}
 		if r != "us-east-1" {
 			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(r)}
 		}
@@ -70,15 +37,15 @@ func makeBuckets(t *testing.T, cfg aws.Config) {
 			t.Fatal(err)
 		}
 	}
+	return "artifacts-" + account + "-{region}"
 }
 
 // TestMotoEndToEnd builds the example, publishes it to two regions, again
 // (nothing new), shares, prunes, and reads everything back through the SDK.
 func TestMotoEndToEnd(t *testing.T) {
-	ep := motoEndpoint(t)
-	cfg := sdkConfig(t, ep)
-	makeBuckets(t, cfg)
+	ep, account, cfg := awstest.Moto(t)
 	o := options(t)
+	o.Bucket = makeBuckets(t, cfg, account)
 	cl, err := publish.NewClients(t.Context(), publish.ClientOptions{EndpointURL: ep})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +112,7 @@ func TestMotoEndToEnd(t *testing.T) {
 	zip, _ := os.ReadFile(o.Dist + "/main.zip")
 	_, err = lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: role.Role.Arn, Runtime: ltypes.RuntimePython312,
 		Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: zip}, Architectures: []ltypes.Architecture{ltypes.ArchitectureArm64},
-		Layers: []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps-python3_12-arm64:1"}})
+		Layers: []string{"arn:aws:lambda:eu-west-1:" + account + ":layer:deps-python3_12-arm64:1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,10 +196,9 @@ func (e *netErr) Temporary() bool { return true }
 // TestMotoRetriesFaults: every operation is first throttled, then answered
 // 503, then cut off; publishing still completes, once per layer and region.
 func TestMotoRetriesFaults(t *testing.T) {
-	ep := motoEndpoint(t)
-	cfg := sdkConfig(t, ep)
-	makeBuckets(t, cfg)
+	ep, account, cfg := awstest.Moto(t)
 	o := options(t)
+	o.Bucket = makeBuckets(t, cfg, account)
 	ft := &faultyTransport{seen: map[string]int{}, injected: map[string]int{}}
 	cl, err := publish.NewClients(t.Context(), publish.ClientOptions{EndpointURL: ep, HTTPClient: &http.Client{Transport: ft}, MaxBackoff: 20 * time.Millisecond})
 	if err != nil {
