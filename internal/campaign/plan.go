@@ -1,0 +1,305 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/layerkit/layerkit/internal/publish"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// LambdaAPI is what planning reads from Lambda; *lambda.Client implements
+// it.
+type LambdaAPI interface {
+	ListFunctionsAPI
+	GetLayerVersion(context.Context, *lambda.GetLayerVersionInput, ...func(*lambda.Options)) (*lambda.GetLayerVersionOutput, error)
+	ListLayerVersions(context.Context, *lambda.ListLayerVersionsInput, ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error)
+	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
+}
+
+// PlanVersion is the plan format this package writes and reads.
+const PlanVersion = 1
+
+// Plan is a reviewable list of changes: planning changes nothing in AWS.
+type Plan struct {
+	Version int    `json:"version"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	// Arch is the target architecture; empty keeps each function's.
+	Arch      layers.Arch `json:"arch,omitempty"`
+	Regions   []string    `json:"regions"`
+	Functions []Step      `json:"functions"`
+}
+
+// Config is a function's runtime, architecture and layers: what a step
+// changes and what rollback restores.
+type Config struct {
+	Runtime string      `json:"runtime"`
+	Arch    layers.Arch `json:"arch"`
+	Layers  []string    `json:"layers"`
+}
+
+// Step is one function's change.
+type Step struct {
+	Region  string `json:"region"`
+	Name    string `json:"name"`
+	ARN     string `json:"arn"`
+	Current Config `json:"current"`
+	Target  Config `json:"target"`
+	// Layers explains each attached layer's replacement.
+	Layers []LayerChange `json:"layer_changes"`
+	// Blockers say why the step cannot be applied; a blocked step is
+	// skipped by apply.
+	Blockers []string `json:"blockers,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+	// LayerBytes is the unzipped size of the target layers where known.
+	LayerBytes int64 `json:"layer_unzipped_bytes,omitempty"`
+}
+
+// Blocked reports whether the step has blockers.
+func (s *Step) Blocked() bool { return len(s.Blockers) > 0 }
+
+// LayerChange is one attached layer and what replaces it.
+type LayerChange struct {
+	Old string `json:"old"`
+	New string `json:"new,omitempty"`
+	// How says how the replacement was found: "published.json",
+	// "--map", "compatible version", or "unchanged" (already fits).
+	How string `json:"how,omitempty"`
+}
+
+// PlanOptions select functions and say what to move them to.
+type PlanOptions struct {
+	From, To string
+	Arch     layers.Arch
+	Regions  []string
+	// Select is a glob on function names; Tags are key=value pairs a
+	// function must all carry.
+	Select string
+	Tags   map[string]string
+	// Published are the layer versions `layerkit publish` made.
+	Published []publish.Result
+	// Map names, for a Lambda layer name, the build layer that replaces
+	// it ("legacy-numpy" -> "deps").
+	Map map[string]string
+}
+
+// MakePlan reads the functions of the regions on runtime From and plans
+// each one's move to To (and Arch): every attached layer gets its
+// replacement for the target, or a blocker. It only reads from AWS.
+func MakePlan(ctx context.Context, client func(region string) LambdaAPI, o PlanOptions) (*Plan, error) {
+	to, err := layers.ParseRuntime(o.To)
+	if err != nil {
+		return nil, err
+	}
+	if to.Package == "container-only" {
+		return nil, fmt.Errorf("%s is offered only as a container image", to.ID)
+	}
+	p := &Plan{Version: PlanVersion, From: o.From, To: to.ID, Arch: o.Arch, Regions: o.Regions, Functions: []Step{}}
+	for _, region := range o.Regions {
+		lc := client(region)
+		pager := lambda.NewListFunctionsPaginator(lc, &lambda.ListFunctionsInput{})
+		for pager.HasMorePages() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing functions in %s: %w", region, err)
+			}
+			for _, fc := range page.Functions {
+				if string(fc.Runtime) != o.From && fc.PackageType != ltypes.PackageTypeImage {
+					continue
+				}
+				name := aws.ToString(fc.FunctionName)
+				if o.Select != "" {
+					if ok, _ := path.Match(o.Select, name); !ok {
+						continue
+					}
+				}
+				if len(o.Tags) > 0 {
+					tags, err := lc.ListTags(ctx, &lambda.ListTagsInput{Resource: fc.FunctionArn})
+					if err != nil {
+						return nil, fmt.Errorf("reading the tags of %s in %s: %w", name, region, err)
+					}
+					if !hasTags(tags.Tags, o.Tags) {
+						continue
+					}
+				}
+				if fc.PackageType == ltypes.PackageTypeImage {
+					if o.Select == "" && len(o.Tags) == 0 {
+						continue // not on the runtime; named only when selected
+					}
+				}
+				step, err := planStep(ctx, lc, region, fc, to, o)
+				if err != nil {
+					return nil, err
+				}
+				p.Functions = append(p.Functions, step)
+			}
+		}
+	}
+	return p, nil
+}
+
+func hasTags(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.FunctionConfiguration, to layers.Runtime, o PlanOptions) (Step, error) {
+	s := Step{Region: region, Name: aws.ToString(fc.FunctionName), ARN: aws.ToString(fc.FunctionArn), Layers: []LayerChange{}}
+	s.Current = Config{Runtime: string(fc.Runtime), Arch: layers.X86_64, Layers: []string{}}
+	if len(fc.Architectures) > 0 {
+		s.Current.Arch = layers.Arch(fc.Architectures[0])
+	}
+	for _, l := range fc.Layers {
+		s.Current.Layers = append(s.Current.Layers, aws.ToString(l.Arn))
+	}
+	s.Target = Config{Runtime: to.ID, Arch: s.Current.Arch, Layers: []string{}}
+	if o.Arch != "" {
+		s.Target.Arch = o.Arch
+	}
+	if fc.PackageType == ltypes.PackageTypeImage {
+		s.Blockers = append(s.Blockers, "container image function: its migration is a new image, not a runtime or layer change")
+		return s, nil
+	}
+	if !to.Supports(s.Target.Arch) {
+		s.Blockers = append(s.Blockers, fmt.Sprintf("%s does not run on %s", to.ID, s.Target.Arch))
+	}
+	target := layers.Target{Runtime: to.ID, Arch: s.Target.Arch}
+	for _, old := range s.Current.Layers {
+		ch, size, err := replacement(ctx, lc, region, old, target, o)
+		if err != nil {
+			return s, err
+		}
+		s.Layers = append(s.Layers, ch)
+		if ch.New == "" {
+			s.Blockers = append(s.Blockers, fmt.Sprintf("no replacement for layer %s on %s: publish one (layerkit publish) or map it (--map %s=LAYER)", old, target, layerName(old)))
+			continue
+		}
+		s.Target.Layers = append(s.Target.Layers, ch.New)
+		s.LayerBytes += size
+	}
+	if s.LayerBytes >= layers.MaxUnzippedBytes {
+		s.Blockers = append(s.Blockers, fmt.Sprintf("the new layers alone unzip to %d bytes, over Lambda's %d-byte limit", s.LayerBytes, layers.MaxUnzippedBytes))
+	}
+	if s.Current.Arch != s.Target.Arch {
+		s.Notes = append(s.Notes, fmt.Sprintf("architecture %s -> %s: the function's own code is redeployed unchanged (UpdateFunctionCode); native code in it must suit %s", s.Current.Arch, s.Target.Arch, s.Target.Arch))
+	}
+	return s, nil
+}
+
+// layerName is the name part of a layer version ARN
+// (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION).
+func layerName(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) >= 8 && parts[5] == "layer" {
+		return parts[6]
+	}
+	return arn
+}
+
+// replacement finds what replaces one attached layer version on the
+// target: the build layer it belongs to (from --map, or from the
+// description layerkit wrote when publishing it) published for the target
+// in this region; otherwise the newest version of the same layer whose
+// compatible runtimes and architectures fit.
+func replacement(ctx context.Context, lc LambdaAPI, region, old string, t layers.Target, o PlanOptions) (LayerChange, int64, error) {
+	ch := LayerChange{Old: old}
+	name := layerName(old)
+	buildLayer, how := o.Map[name], "--map"
+	var fits func(*ltypes.LayerVersionsListItem) bool
+	if buildLayer == "" {
+		how = "published.json"
+		v, err := lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(old[:strings.LastIndexByte(old, ':')]),
+			VersionNumber: aws.Int64(versionOf(old))})
+		var nf *ltypes.ResourceNotFoundException
+		switch {
+		case errors.As(err, &nf):
+			// Deleted or in another account: only --map can place it.
+		case err != nil:
+			return ch, 0, fmt.Errorf("reading layer %s: %w", old, err)
+		default:
+			buildLayer = publishedLayer(aws.ToString(v.Description))
+			if slices.Contains(v.CompatibleRuntimes, ltypes.Runtime(t.Runtime)) && archFits(v.CompatibleArchitectures, t.Arch) {
+				ch.New, ch.How = old, "unchanged"
+				return ch, sizeOf(o.Published, old), nil
+			}
+		}
+	}
+	if buildLayer != "" {
+		for _, r := range o.Published {
+			if r.Region == region && r.Runtime == t.Runtime && r.Arch == t.Arch && strings.TrimSuffix(r.Artifact, "-"+r.Runtime+"-"+string(r.Arch)) == buildLayer {
+				ch.New, ch.How = r.VersionARN, how
+				return ch, r.UnzippedBytes, nil
+			}
+		}
+	}
+	fits = func(v *ltypes.LayerVersionsListItem) bool {
+		return slices.Contains(v.CompatibleRuntimes, ltypes.Runtime(t.Runtime)) && archFits(v.CompatibleArchitectures, t.Arch)
+	}
+	pager := lambda.NewListLayerVersionsPaginator(lc, &lambda.ListLayerVersionsInput{LayerName: aws.String(name)})
+	var best *ltypes.LayerVersionsListItem
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			var nf *ltypes.ResourceNotFoundException
+			if errors.As(err, &nf) {
+				break
+			}
+			return ch, 0, fmt.Errorf("listing versions of layer %s: %w", name, err)
+		}
+		for i := range page.LayerVersions {
+			if v := &page.LayerVersions[i]; fits(v) && (best == nil || v.Version > best.Version) {
+				best = v
+			}
+		}
+	}
+	if best != nil {
+		ch.New, ch.How = aws.ToString(best.LayerVersionArn), "compatible version"
+	}
+	return ch, 0, nil
+}
+
+func archFits(as []ltypes.Architecture, a layers.Arch) bool {
+	return len(as) == 0 || slices.Contains(as, ltypes.Architecture(a))
+}
+
+func versionOf(arn string) int64 {
+	var v int64
+	fmt.Sscan(arn[strings.LastIndexByte(arn, ':')+1:], &v)
+	return v
+}
+
+// publishedLayer reads the build layer's name from a description layerkit
+// wrote ("… layerkit sha256:HEX LAYER RUNTIME ARCH").
+func publishedLayer(desc string) string {
+	i := strings.Index(desc, "layerkit sha256:")
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(desc[i:])
+	if len(f) < 5 {
+		return ""
+	}
+	return f[2]
+}
+
+func sizeOf(rs []publish.Result, arn string) int64 {
+	for _, r := range rs {
+		if r.VersionARN == arn {
+			return r.UnzippedBytes
+		}
+	}
+	return 0
+}

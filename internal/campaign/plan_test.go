@@ -1,0 +1,109 @@
+package campaign_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/layerkit/layerkit/internal/aws/awstest"
+	"github.com/layerkit/layerkit/internal/campaign"
+	"github.com/layerkit/layerkit/internal/publish"
+	"github.com/layerkit/layerkit/internal/testutil"
+)
+
+// fleet publishes the example's layers to eu-west-1 in moto and creates
+// functions on python3.9/x86_64 attaching the python3.9 layer, plus one
+// with a layer layerkit did not make and one already on python3.12.
+func fleet(t *testing.T) (cfg aws.Config, account string, published []publish.Result, dist string) {
+	ep, account, cfg := awstest.Moto(t)
+	dist, m := testutil.BuildExample(t)
+	cl, err := publish.NewClients(t.Context(), publish.ClientOptions{EndpointURL: ep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published, err = publish.Publish(t.Context(), cl, publish.Options{Dist: dist, Manifest: m, Regions: []string{"eu-west-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = "eu-west-1" })
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("python/other.py")
+	w.Write([]byte("x = 1\n"))
+	zw.Close()
+	other, err := lc.PublishLayerVersion(t.Context(), &lambda.PublishLayerVersionInput{LayerName: aws.String("vendor-tools"),
+		Content: &ltypes.LayerVersionContentInput{ZipFile: buf.Bytes()}, CompatibleRuntimes: []ltypes.Runtime{ltypes.RuntimePython39}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := iam.NewFromConfig(cfg).CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("fn"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := os.ReadFile(dist + "/main.zip")
+	old := published[0].VersionARN // deps for python3.9-x86_64
+	mk := func(name string, rt ltypes.Runtime, tags map[string]string, layers ...string) {
+		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role.Role.Arn, Runtime: rt,
+			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: code}, Layers: layers, Tags: tags}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("orders-api", ltypes.RuntimePython39, map[string]string{"team": "orders"}, old)
+	mk("orders-worker", ltypes.RuntimePython39, map[string]string{"team": "orders"}, old)
+	mk("billing", ltypes.RuntimePython39, map[string]string{"team": "billing"}, old, aws.ToString(other.LayerVersionArn))
+	mk("modern", ltypes.RuntimePython312, nil, published[1].VersionARN)
+	return cfg, account, published, dist
+}
+
+func TestPlanAgainstMoto(t *testing.T) {
+	cfg, _, published, _ := fleet(t)
+	client := func(r string) campaign.LambdaAPI {
+		return lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = r })
+	}
+	p, err := campaign.MakePlan(t.Context(), client, campaign.PlanOptions{From: "python3.9", To: "python3.12", Arch: "arm64",
+		Regions: []string{"eu-west-1"}, Published: published})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Functions) != 3 {
+		t.Fatalf("planned %d functions: %+v", len(p.Functions), p.Functions)
+	}
+	byName := map[string]campaign.Step{}
+	for _, s := range p.Functions {
+		byName[s.Name] = s
+	}
+	api := byName["orders-api"]
+	if api.Blocked() || api.Target.Runtime != "python3.12" || api.Target.Arch != "arm64" || len(api.Target.Layers) != 1 ||
+		api.Target.Layers[0] != published[1].VersionARN || api.Layers[0].How != "published.json" || api.LayerBytes == 0 || len(api.Notes) != 1 {
+		t.Errorf("orders-api = %+v", api)
+	}
+	billing := byName["billing"]
+	if !billing.Blocked() || !strings.Contains(billing.Blockers[0], "no replacement for layer") || !strings.Contains(billing.Blockers[0], "--map vendor-tools=LAYER") {
+		t.Errorf("billing = %+v", billing)
+	}
+	// --map places the vendor layer on the build's deps, and tags select.
+	p, err = campaign.MakePlan(t.Context(), client, campaign.PlanOptions{From: "python3.9", To: "python3.12", Arch: "arm64",
+		Regions: []string{"eu-west-1"}, Published: published, Map: map[string]string{"vendor-tools": "deps"}, Tags: map[string]string{"team": "billing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Functions) != 1 || p.Functions[0].Blocked() || p.Functions[0].Layers[1].How != "--map" {
+		t.Errorf("mapped plan = %+v", p.Functions)
+	}
+	p, err = campaign.MakePlan(t.Context(), client, campaign.PlanOptions{From: "python3.9", To: "python3.12", Regions: []string{"eu-west-1"},
+		Published: published, Select: "orders-*"})
+	if err != nil || len(p.Functions) != 2 {
+		t.Fatalf("select: %+v, %v", p, err)
+	}
+	if s := p.Functions[0]; !s.Blocked() || s.Target.Arch != "x86_64" {
+		t.Errorf("no x86_64 python3.12 layer was published, so keeping x86_64 must block: %+v", s)
+	}
+}

@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerkit/layerkit/internal/campaign"
+	"github.com/layerkit/layerkit/internal/publish"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// NewCmdCampaign returns `layerkit campaign` and its subcommands.
+func NewCmdCampaign(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "campaign",
+		Short: "Plan bulk runtime and architecture upgrades across functions and regions",
+		Args:  maxArgs(0),
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(NewCmdCampaignPlan(f, nil))
+	return cmd
+}
+
+// CampaignPlanOptions are the parsed flags of `layerkit campaign plan`.
+type CampaignPlanOptions struct {
+	IO     IOStreams
+	AWS    AWSOptions
+	Out    string
+	Layers string
+	Format string
+	Plan   campaign.PlanOptions
+}
+
+// NewCmdCampaignPlan returns `layerkit campaign plan`.
+func NewCmdCampaignPlan(f *Factory, runF func(context.Context, *CampaignPlanOptions) error) *cobra.Command {
+	opts := &CampaignPlanOptions{IO: f.IO}
+	var arch, tags, maps []string
+	cmd := &cobra.Command{
+		Use:   "plan --from RUNTIME --to RUNTIME --regions R1,R2 --out plan.json",
+		Short: "Plan moving functions to a new runtime (and arch) with their layers; changes nothing",
+		Long: `Plan reads every function on --from in the regions (or those --select and
+--tag pick) and writes a reviewable plan: for each, the current and target
+runtime, architecture and layers. Each attached layer is matched to its
+replacement for the target: through the metadata layerkit wrote when it
+published the layer (or a --map rule) to the version for the target in
+published.json, or else to an existing version of the same layer whose
+compatible runtimes and architectures fit. What cannot be placed is a
+blocker, as is a target the catalog says the runtime does not support, new
+layers over the 250 MB limit, and an image function. Planning changes nothing
+in AWS; the plan goes to --out and a table to stdout.`,
+		Example: `  layerkit campaign plan --from python3.9 --to python3.12 --arch arm64 \
+    --regions eu-west-1,us-east-1 --layers dist/published.json --out plan.json
+
+  # Only the orders team's functions; a vendor layer replaced by the build's deps
+  layerkit campaign plan --from python3.9 --to python3.12 --regions eu-west-1 \
+    --tag team=orders --map vendor-tools=deps --out orders-plan.json`,
+		Args: maxArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := &opts.Plan
+			if o.From == "" || o.To == "" {
+				return usageErrorf("--from and --to are required")
+			}
+			if _, err := layers.ParseRuntime(o.To); err != nil {
+				return usageErrorf("--to: %v", err)
+			}
+			if len(arch) > 0 {
+				a, err := layers.ParseArch(arch[0])
+				if err != nil {
+					return usageErrorf("--arch: %v", err)
+				}
+				o.Arch = a
+			}
+			if len(opts.AWS.Regions) == 0 {
+				return usageErrorf("no regions: give --regions")
+			}
+			if opts.Out == "" {
+				return usageErrorf("--out is required: the plan file apply reads")
+			}
+			if err := checkFormat(opts.Format, "text", "json", "markdown"); err != nil {
+				return err
+			}
+			o.Regions = opts.AWS.Regions
+			o.Tags, o.Map = map[string]string{}, map[string]string{}
+			for _, kv := range tags {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usageErrorf("--tag %q: want KEY=VALUE", kv)
+				}
+				o.Tags[k] = v
+			}
+			for _, kv := range maps {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" || v == "" {
+					return usageErrorf("--map %q: want OLD_LAYER_NAME=LAYER", kv)
+				}
+				o.Map[k] = v
+			}
+			if opts.AWS.EndpointURL == "" {
+				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return campaignPlanRun(cmd.Context(), opts)
+		},
+	}
+	addAWSFlags(cmd, &opts.AWS)
+	cmd.Flags().StringVar(&opts.Plan.From, "from", "", "runtime the functions run now, such as python3.9")
+	cmd.Flags().StringVar(&opts.Plan.To, "to", "", "runtime to move them to, such as python3.12")
+	cmd.Flags().StringSliceVar(&arch, "arch", nil, "architecture to move them to (default: keep each function's)")
+	cmd.Flags().StringVar(&opts.Plan.Select, "select", "", "only functions whose name matches this glob")
+	cmd.Flags().StringArrayVar(&tags, "tag", nil, "only functions with this tag, KEY=VALUE (repeatable: all must match)")
+	cmd.Flags().StringArrayVar(&maps, "map", nil, "OLD_LAYER_NAME=LAYER: an attached layer's replacement is the build layer LAYER (repeatable)")
+	cmd.Flags().StringVar(&opts.Layers, "layers", "", "published.json from layerkit publish (default: dist/published.json when present)")
+	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "where to write the plan (JSON)")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "stdout format: text, markdown or json")
+	return cmd
+}
+
+func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
+	lp := opts.Layers
+	if lp == "" {
+		if _, err := os.Stat(filepath.Join("dist", publish.PublishedFile)); err == nil {
+			lp = filepath.Join("dist", publish.PublishedFile)
+		}
+	}
+	if lp != "" {
+		pub, err := publish.ReadResults(lp)
+		if err != nil {
+			return err
+		}
+		opts.Plan.Published = pub.Layers
+	}
+	cl, err := publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL})
+	if err != nil {
+		return err
+	}
+	p, err := campaign.MakePlan(ctx, func(r string) campaign.LambdaAPI { return cl.Lambda(r) }, opts.Plan)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(opts.Out, append(b, '\n')); err != nil {
+		return err
+	}
+	blocked := 0
+	for _, s := range p.Functions {
+		if s.Blocked() {
+			blocked++
+		}
+	}
+	switch opts.Format {
+	case "json":
+		err = writeJSON(opts.IO.Out, p)
+	case "markdown":
+		err = planMarkdown(opts, p)
+	default:
+		tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "REGION\tFUNCTION\tRUNTIME\tARCH\tLAYERS\tSTATUS")
+		for _, s := range p.Functions {
+			status := "ready"
+			if s.Blocked() {
+				status = "BLOCKED: " + strings.Join(s.Blockers, "; ")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s -> %s\t%d -> %d\t%s\n", s.Region, s.Name, s.Current.Runtime, s.Target.Runtime,
+				s.Current.Arch, s.Target.Arch, len(s.Current.Layers), len(s.Target.Layers), status)
+		}
+		err = tw.Flush()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%s planned, %d blocked; plan written to %s\n", plural(len(p.Functions), "function"), blocked, opts.Out)
+	return nil
+}
+
+func planMarkdown(opts *CampaignPlanOptions, p *campaign.Plan) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Campaign plan: %s -> %s", p.From, p.To)
+	if p.Arch != "" {
+		fmt.Fprintf(&b, " on %s", p.Arch)
+	}
+	fmt.Fprintf(&b, "\n\n| region | function | runtime | arch | layers | status |\n|---|---|---|---|---|---|\n")
+	for _, s := range p.Functions {
+		status := "ready"
+		if s.Blocked() {
+			status = "**blocked**: " + strings.Join(s.Blockers, "; ")
+		}
+		var ls []string
+		for _, l := range s.Layers {
+			ls = append(ls, fmt.Sprintf("`%s` → `%s` (%s)", layerShort(l.Old), layerShort(l.New), l.How))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s → %s | %s → %s | %s | %s |\n", s.Region, s.Name, s.Current.Runtime, s.Target.Runtime,
+			s.Current.Arch, s.Target.Arch, strings.Join(ls, "<br>"), status)
+	}
+	_, err := fmt.Fprint(opts.IO.Out, b.String())
+	return err
+}
+
+func layerShort(arn string) string {
+	if i := strings.Index(arn, ":layer:"); i >= 0 {
+		return arn[i+7:]
+	}
+	if arn == "" {
+		return "none"
+	}
+	return arn
+}
+
+// writeFileAtomic writes b to p through a temp file in the same folder.
+func writeFileAtomic(p string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
