@@ -5,6 +5,7 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/layerkit/layerkit/internal/atomicfile"
 	"github.com/layerkit/layerkit/internal/config"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -123,22 +125,11 @@ func writeArtifact(ctx context.Context, out string, a *split.Artifact, opts zipp
 }
 
 func writeManifest(out string, m *layers.Manifest) error {
-	tmp, err := os.CreateTemp(out, "."+layers.ManifestFile+".tmp-*")
-	if err != nil {
+	var b bytes.Buffer
+	if err := layers.WriteManifest(&b, m); err != nil {
 		return err
 	}
-	err = layers.WriteManifest(tmp, m)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(out, layers.ManifestFile))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFile(filepath.Join(out, layers.ManifestFile), b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing the manifest: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/atomicfile"
 	"github.com/layerkit/layerkit/internal/campaign"
 	"github.com/layerkit/layerkit/internal/publish"
 	"github.com/layerkit/layerkit/layers"
@@ -150,7 +151,7 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(opts.Out, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(opts.Out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	blocked := 0
@@ -215,24 +216,4 @@ func layerShort(arn string) string {
 		return "none"
 	}
 	return arn
-}
-
-// writeFileAtomic writes b to p through a temp file in the same folder.
-func writeFileAtomic(p string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
 }

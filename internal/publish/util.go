@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/layerkit/layerkit/internal/atomicfile"
 )
 
 func sha256Sum(b []byte) []byte {
@@ -38,8 +40,7 @@ func (p *progressReader) Seek(off int64, whence int) (int64, error) {
 
 var _ io.ReadSeeker = (*progressReader)(nil)
 
-// WriteResults writes published.json into dir atomically: a temp file in
-// the same folder, then rename.
+// WriteResults writes published.json into dir atomically.
 func WriteResults(dir string, rs []Result) error {
 	if rs == nil {
 		rs = []Result{}
@@ -48,22 +49,7 @@ func WriteResults(dir string, rs []Result) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".published-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, PublishedFile))
+	return atomicfile.WriteFile(filepath.Join(dir, PublishedFile), append(b, '\n'), 0o644)
 }
 
 // ReadResults reads a published.json.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/layerkit/layerkit/internal/atomicfile"
 )
 
 // cacheVersion changes whenever the compressed bytes WriteFile produces for
@@ -85,19 +87,7 @@ func saveIndex(dir, dst string, level int, files map[string]indexEntry) error {
 		return err
 	}
 	p := indexPath(dir, dst)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFile(p, b, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return nil
