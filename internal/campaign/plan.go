@@ -230,7 +230,7 @@ func replacement(ctx context.Context, lc LambdaAPI, region, old string, t layers
 		case err != nil:
 			return ch, 0, fmt.Errorf("reading layer %s: %w", old, err)
 		default:
-			buildLayer = publishedLayer(aws.ToString(v.Description))
+			buildLayer = publish.BuildLayer(aws.ToString(v.Description))
 			if slices.Contains(v.CompatibleRuntimes, ltypes.Runtime(t.Runtime)) && archFits(v.CompatibleArchitectures, t.Arch) {
 				ch.New, ch.How = old, "unchanged"
 				return ch, sizeOf(o.Published, old), nil
@@ -279,20 +279,6 @@ func versionOf(arn string) int64 {
 	var v int64
 	fmt.Sscan(arn[strings.LastIndexByte(arn, ':')+1:], &v)
 	return v
-}
-
-// publishedLayer reads the build layer's name from a description layerkit
-// wrote ("… layerkit sha256:HEX LAYER RUNTIME ARCH").
-func publishedLayer(desc string) string {
-	i := strings.Index(desc, "layerkit sha256:")
-	if i < 0 {
-		return ""
-	}
-	f := strings.Fields(desc[i:])
-	if len(f) < 5 {
-		return ""
-	}
-	return f[2]
 }
 
 func sizeOf(rs []publish.Result, arn string) int64 {

@@ -136,14 +136,33 @@ func (p Principal) statementID() string {
 	return "layerkit-" + strings.NewReplacer(":", "-").Replace(p.String())
 }
 
+// descriptionMark starts the part of a layer version's description that
+// layerkit writes: "layerkit sha256:HEX LAYER RUNTIME ARCH".
+const descriptionMark = "layerkit sha256:"
+
 // description carries the zip's SHA-256, so an unchanged layer is
-// recognised from ListLayerVersions alone. Lambda allows 256 characters.
+// recognised from ListLayerVersions alone, and the build layer's name, so a
+// campaign can find its replacement. Lambda allows 256 characters.
 func description(user string, a layers.Artifact) string {
-	d := fmt.Sprintf("layerkit sha256:%s %s %s %s", a.SHA256, a.Name, a.Runtime, a.Arch)
+	d := fmt.Sprintf("%s%s %s %s %s", descriptionMark, a.SHA256, a.Name, a.Runtime, a.Arch)
 	if user != "" {
 		d = user + " | " + d
 	}
 	return d[:min(len(d), 256)]
+}
+
+// BuildLayer reads the build layer's name ("deps") from a layer version
+// description Publish wrote, and "" from any other description.
+func BuildLayer(description string) string {
+	i := strings.Index(description, descriptionMark)
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(description[i+len(descriptionMark):])
+	if len(f) < 4 {
+		return ""
+	}
+	return f[1]
 }
 
 // Publish publishes every layer of the manifest to every region and

@@ -210,6 +210,23 @@ func TestPruneSparesVersionsInUse(t *testing.T) {
 	}
 }
 
+func TestBuildLayerRoundTrip(t *testing.T) {
+	c, o := cloud(), options(t)
+	o.Description = "orders deps"
+	rs, err := publish.Publish(t.Context(), c.Clients(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if got := publish.BuildLayer(c.Description(r.Region, r.Name, r.Version)); got != "deps" {
+			t.Errorf("BuildLayer of %s's description = %q, want deps", r.Name, got)
+		}
+	}
+	if got := publish.BuildLayer("numpy 1.26 for python"); got != "" {
+		t.Errorf("BuildLayer of a foreign description = %q", got)
+	}
+}
+
 func TestLayerName(t *testing.T) {
 	if got := publish.LayerName("deps", layers.Target{Runtime: "python3.12", Arch: layers.ARM64}); got != "deps-python3_12-arm64" {
 		t.Errorf("LayerName = %q", got)

@@ -114,6 +114,18 @@ func (c *Cloud) Policy(region, name string, n int64) []string {
 	return out
 }
 
+// Description returns a layer version's description.
+func (c *Cloud) Description(region, name string, n int64) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range c.layers[region][name] {
+		if v.n == n {
+			return v.desc
+		}
+	}
+	return ""
+}
+
 // Objects returns the number of objects stored.
 func (c *Cloud) Objects() int {
 	c.mu.Lock()
