@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -43,15 +42,11 @@ func fleet(t *testing.T) (cfg aws.Config, account string, published []publish.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	role, err := iam.NewFromConfig(cfg).CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("fn"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	role := awstest.LambdaRole(t, cfg)
 	code, _ := os.ReadFile(dist + "/main.zip")
 	old := published[0].VersionARN // deps for python3.9-x86_64
 	mk := func(name string, rt ltypes.Runtime, tags map[string]string, layers ...string) {
-		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role.Role.Arn, Runtime: rt,
+		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: rt,
 			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: code}, Layers: layers, Tags: tags}); err != nil {
 			t.Fatal(err)
 		}

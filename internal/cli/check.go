@@ -16,12 +16,11 @@ import (
 
 // CheckOptions are the parsed flags of `layerkit check`.
 type CheckOptions struct {
-	IO       IOStreams
-	Request  lint.Request
-	Format   string
-	FailOn   lint.Severity
-	Version  string
-	Function string
+	IO      IOStreams
+	Request lint.Request
+	Format  string
+	FailOn  lint.Severity
+	Version string
 }
 
 // NewCmdCheck returns `layerkit check`.
@@ -72,7 +71,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			}
 			opts.FailOn = sev
 			req := &opts.Request
-			req.Paths, req.Function = args, opts.Function
+			req.Paths = args
 			if (req.Function != "" || len(req.Layers) > 0) && len(args) > 0 {
 				return usageErrorf("give either PATHs or --function/--layer, not both")
 			}
@@ -109,7 +108,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().StringVar(&arch, "arch", "", "architecture to check against: x86_64 or arm64 (default: from the manifest, or inferred)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, sarif or github")
 	cmd.Flags().StringVar(&failOn, "fail-on", "error", "exit 3 when a finding is at least this severe: error, warning or note")
-	cmd.Flags().StringVar(&opts.Function, "function", "", "the function's code (zip or folder), checked with --layer")
+	cmd.Flags().StringVar(&opts.Request.Function, "function", "", "the function's code (zip or folder), checked with --layer")
 	cmd.Flags().StringArrayVar(&opts.Request.Layers, "layer", nil, "a layer the function attaches (zip or folder); repeat, in order")
 	return cmd
 }

@@ -133,8 +133,7 @@ func TestCheckFormats(t *testing.T) {
 		}
 	}
 
-	// --fail-on: the same findings pass when only notes... fail; errors
-	// always reach warning.
+	// --fail-on warning: errors are at least warnings, so it fails too.
 	if r := runCLI(t, nil, append(args, "--fail-on", "warning")...); r.code != ExitFindings {
 		t.Errorf("--fail-on warning: exit %d", r.code)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -27,18 +26,14 @@ func TestScanUsage(t *testing.T) {
 // in moto_server and scans them.
 func TestScanMoto(t *testing.T) {
 	ep, _, cfg := awstest.Moto(t)
-	role, err := iam.NewFromConfig(cfg).CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("fn"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	role := awstest.LambdaRole(t, cfg)
 	zip, err := os.ReadFile(builtExample(t) + "/main.zip")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mk := func(region, name string, rt ltypes.Runtime, arch ltypes.Architecture) {
 		lc := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = region })
-		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role.Role.Arn, Runtime: rt,
+		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: rt,
 			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: zip}, Architectures: []ltypes.Architecture{arch}}); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -188,7 +189,7 @@ func Publish(ctx context.Context, cl Clients, o Options) ([]Result, error) {
 	results := make([][]Result, len(o.Regions))
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmpOr(o.Concurrency, 4))
+	g.SetLimit(cmp.Or(o.Concurrency, 4))
 	for i, region := range o.Regions {
 		g.Go(func() error {
 			for _, a := range arts {
@@ -217,13 +218,6 @@ func Publish(ctx context.Context, cl Clients, o Options) ([]Result, error) {
 		}
 	}
 	return out, err
-}
-
-func cmpOr(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 func (o *Options) progress(e Event) {

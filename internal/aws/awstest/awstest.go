@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -65,4 +66,16 @@ func Moto(t *testing.T) (endpoint, account string, cfg aws.Config) {
 	}
 	cfg.BaseEndpoint = aws.String(ep)
 	return ep, account, cfg
+}
+
+// LambdaRole creates an IAM role Lambda may assume, as CreateFunction
+// needs, and returns its ARN.
+func LambdaRole(t *testing.T, cfg aws.Config) *string {
+	t.Helper()
+	out, err := iam.NewFromConfig(cfg).CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("layerkit-test-fn"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Role.Arn
 }
