@@ -1,0 +1,278 @@
+package campaign_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/layerkit/layerkit/internal/campaign"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// fakeLambda is an in-memory Lambda with the states a campaign meets:
+// updates stay InProgress for some GetFunction polls and then succeed or
+// fail (a failed update leaves the previous configuration, as Lambda
+// does); a second update during one is a ResourceConflictException; a
+// Pending function refuses changes until it turns Active; an Inactive one
+// refuses the first call and then returns to Active through Pending;
+// throttling is injected by count. Code is served over HTTP on loopback
+// at the address GetFunction gives. Time is counted in polls, so tests
+// run fast and the same way every time.
+type fakeLambda struct {
+	mu  sync.Mutex
+	fns map[string]*fakeFn // by ARN
+	srv *httptest.Server
+	// UpdatePolls is how many GetFunction polls an update stays
+	// InProgress; ActivatePolls, how many a Pending function stays so.
+	UpdatePolls, ActivatePolls int
+	// ThrottleEvery makes every n-th call a TooManyRequestsException.
+	ThrottleEvery int
+	// After, when set, runs after a successful call of op on arn, outside
+	// the lock (tests cancel a run there).
+	After func(op, arn string)
+
+	calls    int
+	Calls    map[string]int            // by operation
+	FnCalls  map[string]map[string]int // by ARN, then operation
+	inFlight int                       // functions with an update InProgress
+	// MaxInFlight is the most functions that were updating at once.
+	MaxInFlight int
+}
+
+type fakeFn struct {
+	region, name, arn string
+	runtime           string
+	arch              string
+	layers            []string
+	code              []byte
+	state             ltypes.State
+	last              ltypes.LastUpdateStatus
+	reason            string
+	polls             int // left until the running transition ends
+	prev              *fakeFn
+	failing           bool // the running update will fail
+	// FailUpdateTo makes updates to this runtime fail in Lambda.
+	FailUpdateTo string
+	// SmokeFailsOn makes invocations fail on this runtime.
+	SmokeFailsOn string
+}
+
+func newFakeLambda(t *testing.T) *fakeLambda {
+	f := &fakeLambda{fns: map[string]*fakeFn{}, UpdatePolls: 2, ActivatePolls: 3, Calls: map[string]int{}, FnCalls: map[string]map[string]int{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		fn := f.fns[strings.TrimPrefix(r.URL.Path, "/code/")]
+		var code []byte
+		if fn != nil {
+			code = fn.code
+		}
+		f.mu.Unlock()
+		if fn == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(code)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// add creates an Active function and returns it for tuning.
+func (f *fakeLambda) add(region, name, runtime, arch string, layers ...string) *fakeFn {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	arn := fmt.Sprintf("arn:aws:lambda:%s:123456789012:function:%s", region, name)
+	fn := &fakeFn{region: region, name: name, arn: arn, runtime: runtime, arch: arch, layers: layers,
+		code: []byte("zip of " + name), state: ltypes.StateActive, last: ltypes.LastUpdateStatusSuccessful}
+	f.fns[arn] = fn
+	return fn
+}
+
+// busy starts someone else's update of fn that lasts polls polls.
+func (f *fakeLambda) busy(fn *fakeFn, polls int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.startUpdate(fn)
+	fn.polls = polls
+}
+
+// config returns a function's live configuration.
+func (f *fakeLambda) config(fn *fakeFn) campaign.Config {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return campaign.Config{Runtime: fn.runtime, Arch: layers.Arch(fn.arch), Layers: append([]string{}, fn.layers...)}
+}
+
+func (f *fakeLambda) client(region string) campaign.ApplyAPI { return regionClient{f, region} }
+
+type regionClient struct {
+	f      *fakeLambda
+	region string
+}
+
+// enter counts a call and injects throttling; it returns with f.mu held
+// when err is nil.
+func (f *fakeLambda) enter(op, arn string) (*fakeFn, error) {
+	f.mu.Lock()
+	f.calls++
+	f.Calls[op]++
+	if f.FnCalls[arn] == nil {
+		f.FnCalls[arn] = map[string]int{}
+	}
+	f.FnCalls[arn][op]++
+	if f.ThrottleEvery > 0 && f.calls%f.ThrottleEvery == 0 {
+		f.mu.Unlock()
+		return nil, &ltypes.TooManyRequestsException{Message: aws.String("Rate exceeded")}
+	}
+	fn := f.fns[arn]
+	if fn == nil {
+		f.mu.Unlock()
+		return nil, &ltypes.ResourceNotFoundException{Message: aws.String("Function not found: " + arn)}
+	}
+	return fn, nil
+}
+
+func (f *fakeLambda) leave(op, arn string) {
+	f.mu.Unlock()
+	if f.After != nil {
+		f.After(op, arn)
+	}
+}
+
+// tick advances fn's running transition by one poll.
+func (f *fakeLambda) tick(fn *fakeFn) {
+	if fn.polls > 0 {
+		fn.polls--
+		return
+	}
+	switch {
+	case fn.state == ltypes.StatePending:
+		fn.state = ltypes.StateActive
+	case fn.last == ltypes.LastUpdateStatusInProgress:
+		f.inFlight--
+		if fn.failing {
+			p := fn.prev
+			fn.runtime, fn.arch, fn.layers = p.runtime, p.arch, p.layers
+			fn.last, fn.failing = ltypes.LastUpdateStatusFailed, false
+			fn.reason = "InternalError: the runtime could not be set up"
+		} else {
+			fn.last = ltypes.LastUpdateStatusSuccessful
+		}
+	}
+}
+
+// refuse answers what Lambda answers to a change fn cannot take now.
+func (f *fakeLambda) refuse(fn *fakeFn) error {
+	switch {
+	case fn.state == ltypes.StateInactive:
+		fn.state, fn.polls = ltypes.StatePending, f.ActivatePolls
+		return &ltypes.ResourceConflictException{Message: aws.String("The function is inactive; it is being restored")}
+	case fn.state == ltypes.StatePending:
+		return &ltypes.ResourceConflictException{Message: aws.String("The operation cannot be performed at this time. The function is currently in the following state: Pending")}
+	case fn.last == ltypes.LastUpdateStatusInProgress:
+		return &ltypes.ResourceConflictException{Message: aws.String("The operation cannot be performed at this time. An update is in progress for resource: " + fn.arn)}
+	}
+	return nil
+}
+
+func (f *fakeLambda) startUpdate(fn *fakeFn) {
+	p := *fn
+	p.layers = slices.Clone(fn.layers)
+	fn.prev = &p
+	fn.last, fn.polls, fn.reason = ltypes.LastUpdateStatusInProgress, f.UpdatePolls, ""
+	f.inFlight++
+	f.MaxInFlight = max(f.MaxInFlight, f.inFlight)
+}
+
+func (c regionClient) GetFunction(ctx context.Context, in *lambda.GetFunctionInput, _ ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
+	arn := aws.ToString(in.FunctionName)
+	fn, err := c.f.enter("GetFunction", arn)
+	if err != nil {
+		return nil, err
+	}
+	defer c.f.leave("GetFunction", arn)
+	c.f.tick(fn)
+	sum := sha256.Sum256(fn.code)
+	cfg := &ltypes.FunctionConfiguration{FunctionName: aws.String(fn.name), FunctionArn: aws.String(fn.arn),
+		Runtime: ltypes.Runtime(fn.runtime), Architectures: []ltypes.Architecture{ltypes.Architecture(fn.arch)},
+		CodeSha256: aws.String(base64.StdEncoding.EncodeToString(sum[:])), State: fn.state, LastUpdateStatus: fn.last,
+		PackageType: ltypes.PackageTypeZip}
+	if fn.reason != "" {
+		cfg.LastUpdateStatusReason = aws.String(fn.reason)
+		cfg.LastUpdateStatusReasonCode = ltypes.LastUpdateStatusReasonCodeInternalError
+	}
+	for _, l := range fn.layers {
+		cfg.Layers = append(cfg.Layers, ltypes.Layer{Arn: aws.String(l)})
+	}
+	return &lambda.GetFunctionOutput{Configuration: cfg,
+		Code: &ltypes.FunctionCodeLocation{Location: aws.String(c.f.srv.URL + "/code/" + fn.arn), RepositoryType: aws.String("S3")}}, nil
+}
+
+func (c regionClient) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateFunctionCodeInput, _ ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error) {
+	arn := aws.ToString(in.FunctionName)
+	fn, err := c.f.enter("UpdateFunctionCode", arn)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.f.refuse(fn); err != nil {
+		c.f.mu.Unlock()
+		return nil, err
+	}
+	defer c.f.leave("UpdateFunctionCode", arn)
+	c.f.startUpdate(fn)
+	fn.code = slices.Clone(in.ZipFile)
+	if len(in.Architectures) > 0 {
+		fn.arch = string(in.Architectures[0])
+	}
+	return &lambda.UpdateFunctionCodeOutput{FunctionArn: aws.String(arn), LastUpdateStatus: fn.last}, nil
+}
+
+func (c regionClient) UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, _ ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	arn := aws.ToString(in.FunctionName)
+	fn, err := c.f.enter("UpdateFunctionConfiguration", arn)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.f.refuse(fn); err != nil {
+		c.f.mu.Unlock()
+		return nil, err
+	}
+	defer c.f.leave("UpdateFunctionConfiguration", arn)
+	c.f.startUpdate(fn)
+	if in.Runtime != "" {
+		fn.runtime = string(in.Runtime)
+		fn.failing = fn.FailUpdateTo == fn.runtime
+	}
+	if in.Layers != nil {
+		fn.layers = slices.Clone(in.Layers)
+	}
+	return &lambda.UpdateFunctionConfigurationOutput{FunctionArn: aws.String(arn), LastUpdateStatus: fn.last}, nil
+}
+
+func (c regionClient) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	arn := aws.ToString(in.FunctionName)
+	fn, err := c.f.enter("Invoke", arn)
+	if err != nil {
+		return nil, err
+	}
+	defer c.f.leave("Invoke", arn)
+	if fn.state != ltypes.StateActive {
+		return nil, &ltypes.ResourceNotReadyException{Message: aws.String("The function is not active")}
+	}
+	if fn.SmokeFailsOn == fn.runtime {
+		return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"),
+			Payload: []byte(`{"errorMessage": "No module named 'imp'", "errorType": "ModuleNotFoundError"}`)}, nil
+	}
+	return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(`"ok"`)}, nil
+}
