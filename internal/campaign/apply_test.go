@@ -391,3 +391,48 @@ func TestApplyRefusesAnotherPlansJournal(t *testing.T) {
 		t.Errorf("another plan's journal: %v", err)
 	}
 }
+
+// FuzzJournal: a journal is a file people may edit or damage; opening one
+// never panics, and what opens can be appended to and read back.
+func FuzzJournal(f *testing.F) {
+	f.Add([]byte(`{"event":"start","plan":"abc"}` + "\n" + `{"event":"recorded","arn":"arn:1","config":{"runtime":"python3.9","arch":"x86_64","layers":[]}}` + "\n"))
+	f.Add([]byte(`{"event":"done","arn":"arn:1"}` + "\n" + `{"event":"rolled-back","ar`))
+	f.Add([]byte("\n\n{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "j")
+		os.WriteFile(path, data, 0o644)
+		j, err := campaign.OpenJournal(path)
+		if err != nil {
+			return
+		}
+		n := len(j.Functions())
+		err = j.Append(campaign.Event{Event: campaign.EventDone, ARN: "arn:fuzz"})
+		j.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err = campaign.OpenJournal(path)
+		if err != nil {
+			t.Fatalf("a journal that opened and was appended to no longer opens: %v", err)
+		}
+		defer j.Close()
+		if st := j.State("arn:fuzz"); st == nil || st.Last != campaign.EventDone || len(j.Functions()) < n {
+			t.Fatalf("appended event lost: %+v", st)
+		}
+	})
+}
+
+// FuzzReadPlan: a plan is reviewed and may be edited by hand; reading one
+// never panics.
+func FuzzReadPlan(f *testing.F) {
+	f.Add([]byte(`{"version":1,"from":"python3.9","to":"python3.12","regions":["eu-west-1"],"functions":[{"region":"eu-west-1","name":"f","arn":"arn:aws:lambda:eu-west-1:123456789012:function:f","current":{"runtime":"python3.9","arch":"x86_64","layers":[]},"target":{"runtime":"python3.12","arch":"arm64","layers":[]},"layer_changes":[]}]}`))
+	f.Add([]byte(`{"version":1,"functions":[{"arn":"arn:aws:lambda"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "plan.json")
+		os.WriteFile(path, data, 0o644)
+		p, err := campaign.ReadPlan(path)
+		if err == nil && p.Version != campaign.PlanVersion {
+			t.Fatalf("accepted version %d", p.Version)
+		}
+	})
+}

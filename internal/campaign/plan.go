@@ -1,9 +1,12 @@
 package campaign
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -288,4 +291,52 @@ func sizeOf(rs []publish.Result, arn string) int64 {
 		}
 	}
 	return 0
+}
+
+// ReadPlan reads a plan that `layerkit campaign plan` wrote, and checks
+// what apply relies on: the version, and for each step that is not
+// blocked a function ARN in its region, a runtime from the catalog and a
+// known architecture. A reviewer may edit a plan (drop a function, block
+// one); a damaged one is an error naming the file and the step.
+func ReadPlan(path string) (*Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var p Plan
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%s: not a layerkit plan: %v", path, err)
+	}
+	if p.Version != PlanVersion {
+		return nil, fmt.Errorf("%s: plan version %d; this layerkit reads version %d (make the plan again)", path, p.Version, PlanVersion)
+	}
+	seen := map[string]bool{}
+	for i, s := range p.Functions {
+		where := fmt.Sprintf("%s: function %d (%s)", path, i+1, s.Name)
+		arn := strings.Split(s.ARN, ":")
+		if len(arn) < 7 || arn[0] != "arn" || arn[2] != "lambda" || arn[3] != s.Region || arn[5] != "function" || s.Region == "" {
+			return nil, fmt.Errorf("%s: %q is not a function ARN in region %q", where, s.ARN, s.Region)
+		}
+		if seen[s.ARN] {
+			return nil, fmt.Errorf("%s: %s is in the plan twice", where, s.ARN)
+		}
+		seen[s.ARN] = true
+		if s.Blocked() {
+			continue
+		}
+		if _, err := layers.ParseRuntime(s.Target.Runtime); err != nil {
+			return nil, fmt.Errorf("%s: target: %v", where, err)
+		}
+		if s.Current.Runtime == "" {
+			return nil, fmt.Errorf("%s: no current runtime", where)
+		}
+		for _, a := range []layers.Arch{s.Current.Arch, s.Target.Arch} {
+			if a != layers.X86_64 && a != layers.ARM64 {
+				return nil, fmt.Errorf("%s: architecture %q: want x86_64 or arm64", where, a)
+			}
+		}
+	}
+	return &p, nil
 }

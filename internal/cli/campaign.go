@@ -21,11 +21,11 @@ import (
 func NewCmdCampaign(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "campaign",
-		Short: "Plan bulk runtime and architecture upgrades across functions and regions",
+		Short: "Plan, apply and roll back bulk runtime and architecture upgrades across functions and regions",
 		Args:  maxArgs(0),
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(NewCmdCampaignPlan(f, nil))
+	cmd.AddCommand(NewCmdCampaignPlan(f, nil), NewCmdCampaignApply(f, nil), NewCmdCampaignRollback(f, nil))
 	return cmd
 }
 

@@ -26,9 +26,15 @@ type AWSOptions struct {
 }
 
 func addAWSFlags(cmd *cobra.Command, o *AWSOptions) {
+	addAWSAccessFlags(cmd, o)
+	cmd.Flags().StringSliceVar(&o.Regions, "regions", nil, "regions, comma-separated (default: the config's publish.regions)")
+}
+
+// addAWSAccessFlags adds the flags that say how to reach AWS, for commands
+// whose regions come from a file.
+func addAWSAccessFlags(cmd *cobra.Command, o *AWSOptions) {
 	cmd.Flags().StringVar(&o.Profile, "profile", "", "AWS shared-config profile (default: the SDK's credential chain)")
 	cmd.Flags().StringVar(&o.EndpointURL, "endpoint-url", "", "send AWS requests to this endpoint, such as moto or LocalStack (or set AWS_ENDPOINT_URL)")
-	cmd.Flags().StringSliceVar(&o.Regions, "regions", nil, "regions, comma-separated (default: the config's publish.regions)")
 }
 
 // PublishOptions are the parsed flags of `layerkit publish`.

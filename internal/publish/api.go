@@ -29,6 +29,13 @@ type S3API interface {
 	GetBucketLocation(context.Context, *s3.GetBucketLocationInput, ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
 }
 
+// SDKClients are Clients made of the SDK's own clients, as NewClients
+// returns them.
+type SDKClients interface {
+	Clients
+	LambdaClient(region string) *lambda.Client
+}
+
 // Clients gives the API clients for a region. Implementations are safe for
 // concurrent use.
 type Clients interface {

@@ -47,7 +47,7 @@ const MaxBackoff = 30 * time.Second
 // dropped connections use the SDK's standard retryer with more attempts, a
 // longer backoff and no client-side retry quota (which would stop retrying
 // during a long throttling spell).
-func NewClients(ctx context.Context, o ClientOptions) (Clients, error) {
+func NewClients(ctx context.Context, o ClientOptions) (SDKClients, error) {
 	attempts := o.MaxAttempts
 	if attempts == 0 {
 		attempts = 10
@@ -94,7 +94,11 @@ type sdkClients struct {
 	s3s       map[string]*s3.Client
 }
 
-func (c *sdkClients) Lambda(region string) LambdaAPI {
+func (c *sdkClients) Lambda(region string) LambdaAPI { return c.LambdaClient(region) }
+
+// LambdaClient returns the region's SDK client itself, for callers that
+// need more of the Lambda API than publishing (campaign apply).
+func (c *sdkClients) LambdaClient(region string) *lambda.Client {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.lambdas[region]; ok {
