@@ -414,7 +414,11 @@ func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, err
 		}
 		return nil
 	}
-	if st := a.j.State(s.ARN); st == nil || st.Recorded == nil {
+	st := a.j.State(s.ARN)
+	if st != nil && st.Recorded != nil && !between(live, *st.Recorded, s.Target) {
+		return false, fmt.Errorf("changed by someone else since an earlier run recorded it (now %s, recorded %s): nothing done", live, *st.Recorded)
+	}
+	if st == nil || st.Recorded == nil {
 		if !live.Equal(s.Current) && !live.Equal(s.Target) {
 			return false, fmt.Errorf("changed since the plan was made (now %s, planned from %s): nothing done; make the plan again", live, s.Current)
 		}
@@ -425,7 +429,7 @@ func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, err
 	}
 	// A function an earlier run began to change counts as changed.
 	changed := false
-	if st := a.j.State(s.ARN); st != nil && st.Recorded != nil {
+	if st != nil && st.Recorded != nil {
 		changed = !st.Recorded.Equal(s.Target)
 	}
 	if live.Arch != s.Target.Arch {
@@ -471,12 +475,8 @@ func (a *applier) restore(ctx context.Context, api ApplyAPI, st FunctionState) (
 	if live.Equal(rec) {
 		return false, nil
 	}
-	if !a.o.Force && st.Target != nil {
-		t := *st.Target
-		if (live.Runtime != rec.Runtime && live.Runtime != t.Runtime) || (live.Arch != rec.Arch && live.Arch != t.Arch) ||
-			(!slices.Equal(live.Layers, rec.Layers) && !slices.Equal(live.Layers, t.Layers)) {
-			return false, fmt.Errorf("changed by someone else since layerkit changed it (now %s): left alone; --force restores %s anyway", live, rec)
-		}
+	if !a.o.Force && st.Target != nil && !between(live, rec, *st.Target) {
+		return false, fmt.Errorf("changed by someone else since layerkit changed it (now %s): left alone; --force restores %s anyway", live, rec)
 	}
 	if live.Runtime != rec.Runtime || !slices.Equal(live.Layers, rec.Layers) {
 		if err := a.setConfig(ctx, api, st.ARN, rec); err != nil {
@@ -719,6 +719,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// between reports whether each of live's runtime, architecture and layers
+// is what was recorded or what the campaign set: a state layerkit itself
+// may have left, not a change by someone else.
+func between(live, rec, target Config) bool {
+	return (live.Runtime == rec.Runtime || live.Runtime == target.Runtime) && (live.Arch == rec.Arch || live.Arch == target.Arch) &&
+		(slices.Equal(live.Layers, rec.Layers) || slices.Equal(live.Layers, target.Layers))
 }
 
 // configOf reads a function's runtime, architecture and layers as a plan

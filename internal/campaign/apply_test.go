@@ -436,3 +436,39 @@ func FuzzReadPlan(f *testing.F) {
 		}
 	})
 }
+
+// TestApplyResumeLeavesOthersChangesAlone: between an interrupted run and
+// its resumption someone moves a half-done function elsewhere; the resumed
+// run fails it without touching it, and restores nothing either.
+func TestApplyResumeLeavesOthersChangesAlone(t *testing.T) {
+	f, p, fns := fakeFleet(t, 2, "eu-west-1")
+	path := filepath.Join(t.TempDir(), "c.journal")
+	j := openJournal(t, path)
+	ctx, cancel := context.WithCancel(t.Context())
+	f.After = func(op, arn string) {
+		if op == "UpdateFunctionCode" && arn == fns[0].arn {
+			cancel()
+		}
+	}
+	o := fastOptions()
+	o.Concurrency, o.MaxFailures = 1, 5
+	if _, err := campaign.Apply(ctx, p, j, f.client, o); err == nil {
+		t.Fatal("the run was not cut")
+	}
+	f.After = nil
+	fns[0].runtime = "python3.11"
+	updates := f.FnCalls[fns[0].arn]["UpdateFunctionCode"] + f.FnCalls[fns[0].arn]["UpdateFunctionConfiguration"]
+	sum, err := campaign.Apply(t.Context(), p, j, f.client, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sum.Results[0]; r.Outcome != campaign.RollbackFailed || !strings.Contains(r.Error, "changed by someone else") {
+		t.Errorf("result: %+v", r)
+	}
+	if got := f.FnCalls[fns[0].arn]["UpdateFunctionCode"] + f.FnCalls[fns[0].arn]["UpdateFunctionConfiguration"]; got != updates {
+		t.Errorf("the function someone else changed was updated %d more times", got-updates)
+	}
+	if sum.Results[1].Outcome != campaign.Applied {
+		t.Errorf("other function: %+v", sum.Results[1])
+	}
+}
