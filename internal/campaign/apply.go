@@ -347,12 +347,17 @@ func (a *applier) wave(ctx context.Context, p *Plan, sum *Summary, wave string, 
 // stops the run.
 func (a *applier) one(ctx context.Context, s *Step) (Result, error) {
 	r := Result{Region: s.Region, Name: s.Name, ARN: s.ARN}
+	api := a.client(s.Region)
 	if st := a.j.State(s.ARN); st != nil {
 		switch st.Last {
 		case EventDone:
 			r.Outcome = Finished
 			return r, nil
 		case EventFailed, EventRolledBack, EventRollbackFailed:
+			if st.Last == EventFailed && st.Recorded != nil && !a.o.Retry {
+				// The run that failed it stopped before restoring it.
+				return a.fail(ctx, api, s, r, errors.New(st.Error), time.Now(), false)
+			}
 			if !a.o.Retry {
 				r.Outcome, r.Error = Skipped, "failed or rolled back in an earlier run (--retry applies it again)"
 				if st.Error != "" {
@@ -363,7 +368,6 @@ func (a *applier) one(ctx context.Context, s *Step) (Result, error) {
 		}
 	}
 	start := time.Now()
-	api := a.client(s.Region)
 	changed, err := a.forward(ctx, api, s)
 	r.Seconds = time.Since(start).Seconds()
 	var je errJournal
@@ -381,9 +385,17 @@ func (a *applier) one(ctx context.Context, s *Step) (Result, error) {
 		r.Outcome = Interrupted
 		return r, ctx.Err()
 	}
+	return a.fail(ctx, api, s, r, err, start, true)
+}
+
+// fail records that applying s failed with err (unless the journal already
+// says so) and restores the function to its record, if it has one.
+func (a *applier) fail(ctx context.Context, api ApplyAPI, s *Step, r Result, err error, start time.Time, record bool) (Result, error) {
 	r.Outcome, r.Error = Failed, err.Error()
-	if jerr := a.j.Append(Event{Event: EventFailed, Region: s.Region, Name: s.Name, ARN: s.ARN, Error: err.Error()}); jerr != nil {
-		return r, jerr
+	if record {
+		if jerr := a.j.Append(Event{Event: EventFailed, Region: s.Region, Name: s.Name, ARN: s.ARN, Error: err.Error()}); jerr != nil {
+			return r, jerr
+		}
 	}
 	st := a.j.State(s.ARN)
 	if st == nil || st.Recorded == nil {

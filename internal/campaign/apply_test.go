@@ -472,3 +472,44 @@ func TestApplyResumeLeavesOthersChangesAlone(t *testing.T) {
 		t.Errorf("other function: %+v", sum.Results[1])
 	}
 }
+
+// TestApplyFinishesAnInterruptedRestore: a run is cut off while it rolls a
+// failed function back; the next run (without --retry) finishes restoring
+// it instead of skipping it half-changed.
+func TestApplyFinishesAnInterruptedRestore(t *testing.T) {
+	f, p, fns := fakeFleet(t, 1, "eu-west-1")
+	fns[0].SmokeFailsOn = "python3.12"
+	j := openJournal(t, filepath.Join(t.TempDir(), "c.journal"))
+	ctx, cancel := context.WithCancel(t.Context())
+	configs := 0
+	f.After = func(op, arn string) {
+		if op == "UpdateFunctionConfiguration" {
+			if configs++; configs == 2 { // the first call of the restore
+				cancel()
+			}
+		}
+	}
+	o := fastOptions()
+	o.Smoke = []byte(`{}`)
+	if _, err := campaign.Apply(ctx, p, j, f.client, o); err == nil {
+		t.Fatal("the run was not cut")
+	}
+	if st := j.State(fns[0].arn); st.Last != campaign.EventFailed {
+		t.Fatalf("journal after the cut: %+v", st)
+	}
+	if got := f.config(fns[0]); got.Arch != "arm64" {
+		t.Fatalf("the restore should have stopped before the architecture: %s", got)
+	}
+	f.After = nil
+	sum, err := campaign.Apply(t.Context(), p, j, f.client, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sum.Results[0]; r.Outcome != campaign.Failed || !strings.Contains(r.Error, "ModuleNotFoundError") {
+		t.Errorf("result: %+v", r)
+	}
+	wantConfig(t, f, fns[0], "python3.9", "x86_64", oldLayer)
+	if st := j.State(fns[0].arn); st.Last != campaign.EventRolledBack {
+		t.Errorf("journal: %+v", st)
+	}
+}
