@@ -225,7 +225,7 @@ func Rollback(ctx context.Context, j *Journal, clients func(region string) Apply
 		}
 		g.Go(func() error {
 			start := time.Now()
-			changed, err := a.restore(gctx, clients(st.Region), st)
+			changed, err := a.restore(gctx, a.client(st.Region), st)
 			r.Seconds = time.Since(start).Seconds()
 			switch {
 			case err != nil && gctx.Err() != nil:

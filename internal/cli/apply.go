@@ -231,7 +231,14 @@ func campaignRollbackRun(ctx context.Context, opts *CampaignApplyOptions) error 
 		return err
 	}
 	defer j.Close()
-	opts.Apply.Progress = progress(opts, len(j.Functions()))
+	todo := 0
+	for _, st := range j.Functions() {
+		if st.Recorded != nil && st.Last != campaign.EventRolledBack {
+			todo++
+		}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "restoring %s recorded in %s\n", plural(todo, "function"), opts.Journal)
+	opts.Apply.Progress = progress(opts, todo)
 	sum, err := campaign.Rollback(ctx, j, clients, opts.Apply)
 	if werr := writeSummary(opts, sum); werr != nil && err == nil {
 		err = werr
