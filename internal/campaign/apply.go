@@ -178,11 +178,8 @@ func Apply(ctx context.Context, p *Plan, j *Journal, clients func(region string)
 		ready = append(ready, i)
 	}
 	k := min(max(o.Canary, 0), len(ready))
-	run := func(wave string, idx []int, maxFailures int) (failures int, err error) {
-		return a.wave(ctx, p, sum, wave, idx, maxFailures)
-	}
 	if k > 0 {
-		failures, err := run("canary", ready[:k], 0)
+		failures, err := a.wave(ctx, p, sum, "canary", ready[:k], 0)
 		if err != nil {
 			return sum, err
 		}
@@ -198,7 +195,7 @@ func Apply(ctx context.Context, p *Plan, j *Journal, clients func(region string)
 			return sum, nil
 		}
 	}
-	failures, err := run("main", ready[k:], o.MaxFailures)
+	failures, err := a.wave(ctx, p, sum, "main", ready[k:], o.MaxFailures)
 	if failures > o.MaxFailures {
 		sum.Stopped = true
 	}
@@ -763,13 +760,14 @@ func (c Config) Equal(d Config) bool {
 func (c Config) String() string {
 	ls := make([]string, len(c.Layers))
 	for i, l := range c.Layers {
-		ls[i] = layerShortName(l)
+		ls[i] = ShortLayer(l)
 	}
 	return fmt.Sprintf("%s/%s with layers [%s]", c.Runtime, c.Arch, strings.Join(ls, ", "))
 }
 
-// layerShortName is NAME:VERSION of a layer version ARN.
-func layerShortName(arn string) string {
+// ShortLayer is NAME:VERSION of a layer version ARN, as people name a
+// layer version in tables and messages.
+func ShortLayer(arn string) string {
 	if i := strings.Index(arn, ":layer:"); i >= 0 {
 		return arn[i+len(":layer:"):]
 	}

@@ -161,13 +161,7 @@ func hasTags(have, want map[string]string) bool {
 
 func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.FunctionConfiguration, to layers.Runtime, o PlanOptions) (Step, error) {
 	s := Step{Region: region, Name: aws.ToString(fc.FunctionName), ARN: aws.ToString(fc.FunctionArn), Layers: []LayerChange{}}
-	s.Current = Config{Runtime: string(fc.Runtime), Arch: layers.X86_64, Layers: []string{}}
-	if len(fc.Architectures) > 0 {
-		s.Current.Arch = layers.Arch(fc.Architectures[0])
-	}
-	for _, l := range fc.Layers {
-		s.Current.Layers = append(s.Current.Layers, aws.ToString(l.Arn))
-	}
+	s.Current = configOf(&fc)
 	s.Target = Config{Runtime: to.ID, Arch: s.Current.Arch, Layers: []string{}}
 	if o.Arch != "" {
 		s.Target.Arch = o.Arch

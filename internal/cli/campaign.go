@@ -209,11 +209,8 @@ func planMarkdown(opts *CampaignPlanOptions, p *campaign.Plan) error {
 }
 
 func layerShort(arn string) string {
-	if i := strings.Index(arn, ":layer:"); i >= 0 {
-		return arn[i+7:]
-	}
 	if arn == "" {
 		return "none"
 	}
-	return arn
+	return campaign.ShortLayer(arn)
 }
