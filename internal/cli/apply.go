@@ -84,9 +84,7 @@ one failed or the canary did, 130 when interrupted (run again to resume).`,
 				}
 				opts.Apply.Smoke = b
 			}
-			if opts.AWS.EndpointURL == "" {
-				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
-			}
+			opts.AWS.fromEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -126,9 +124,7 @@ else changed since the campaign is not touched unless --force.`,
 			if _, err := os.Stat(opts.Journal); err != nil {
 				return err
 			}
-			if opts.AWS.EndpointURL == "" {
-				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
-			}
+			opts.AWS.fromEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -103,9 +103,7 @@ in AWS; the plan goes to --out and a table to stdout.`,
 				}
 				o.Map[k] = v
 			}
-			if opts.AWS.EndpointURL == "" {
-				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
-			}
+			opts.AWS.fromEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -25,6 +25,14 @@ type AWSOptions struct {
 	Regions     []string
 }
 
+// fromEnv fills what flags left unset from the environment the Factory
+// gives (AWS_ENDPOINT_URL), so tests control it.
+func (o *AWSOptions) fromEnv(f *Factory) {
+	if o.EndpointURL == "" {
+		o.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
+	}
+}
+
 func addAWSFlags(cmd *cobra.Command, o *AWSOptions) {
 	addAWSAccessFlags(cmd, o)
 	cmd.Flags().StringSliceVar(&o.Regions, "regions", nil, "regions, comma-separated (default: the config's publish.regions)")
@@ -90,9 +98,7 @@ folder above DIST). Credentials come from the AWS SDK's default chain,
 			if err := checkFormat(opts.Format, "text", "json"); err != nil {
 				return err
 			}
-			if opts.AWS.EndpointURL == "" {
-				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
-			}
+			opts.AWS.fromEnv(f)
 			if err := preparePublish(opts, cmd); err != nil {
 				return err
 			}
@@ -295,9 +301,7 @@ unless --force.`,
 			if opts.Prune.Keep < 1 {
 				return usageErrorf("--keep %d: keep at least the newest version", opts.Prune.Keep)
 			}
-			if opts.AWS.EndpointURL == "" {
-				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
-			}
+			opts.AWS.fromEnv(f)
 			m, cfg, err := loadBuild(opts.Dist, opts.Config)
 			if err != nil {
 				return err

@@ -41,9 +41,7 @@ Most urgent first; image functions last (they migrate by a new image).`,
 			if len(opts.AWS.Regions) == 0 {
 				return usageErrorf("no regions: give --regions")
 			}
-			if opts.AWS.EndpointURL == "" {
-				opts.AWS.EndpointURL = f.Getenv("AWS_ENDPOINT_URL")
-			}
+			opts.AWS.fromEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
