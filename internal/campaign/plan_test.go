@@ -1,8 +1,6 @@
 package campaign_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -32,13 +30,8 @@ func fleet(t *testing.T) (cfg aws.Config, account string, published []publish.Re
 		t.Fatal(err)
 	}
 	lc := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = "eu-west-1" })
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, _ := zw.Create("python/other.py")
-	w.Write([]byte("x = 1\n"))
-	zw.Close()
 	other, err := lc.PublishLayerVersion(t.Context(), &lambda.PublishLayerVersionInput{LayerName: aws.String("vendor-tools"),
-		Content: &ltypes.LayerVersionContentInput{ZipFile: buf.Bytes()}, CompatibleRuntimes: []ltypes.Runtime{ltypes.RuntimePython39}})
+		Content: &ltypes.LayerVersionContentInput{ZipFile: zipOf(t, "python/other.py")}, CompatibleRuntimes: []ltypes.Runtime{ltypes.RuntimePython39}})
 	if err != nil {
 		t.Fatal(err)
 	}
