@@ -112,7 +112,9 @@ func writeArtifact(ctx context.Context, out string, a *split.Artifact, opts zipp
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return zipper.Result{}, fmt.Errorf("creating the output folder: %w", err)
 	}
-	res, err := zipper.WriteFile(ctx, dst, root, a.Entries, opts)
+	src := zipper.NewRootSource(root)
+	defer src.Close()
+	res, err := zipper.WriteFile(ctx, dst, src, a.Entries, opts)
 	if err != nil {
 		var pe *zipper.PathError
 		if errors.As(err, &pe) {

@@ -90,10 +90,12 @@ func write(t *testing.T, src, dst string, opts zipper.Options) zipper.Result {
 		t.Fatal(err)
 	}
 	defer root.Close()
+	files := zipper.NewRootSource(root)
+	defer files.Close()
 	if opts.Modified.IsZero() {
 		opts.Modified = epoch
 	}
-	res, err := zipper.WriteFile(t.Context(), dst, root, entries, opts)
+	res, err := zipper.WriteFile(t.Context(), dst, files, entries, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
