@@ -63,17 +63,38 @@ func classify(name, diskPath string, isDir bool) Verdict {
 	}
 	if !harmlessEnv[name] {
 		for _, s := range secretFiles {
-			if ok, _ := path.Match(s.glob, name); ok {
+			if matchName(s.glob, name) {
 				return Verdict{Reason: s.reason, Secret: true}
 			}
 		}
 	}
 	for _, d := range defaultExcludedFiles {
-		if ok, _ := path.Match(d.glob, name); ok {
+		if matchName(d.glob, name) {
 			return Verdict{Reason: d.reason}
 		}
 	}
 	return Verdict{}
+}
+
+// matchName reports whether a base name matches a glob as path.Match does.
+// The globs above are plain names, "*suffix" or "prefix*", and a tree of
+// thousands of files meets each of them once per file: those shapes are
+// tested directly, any other goes to path.Match.
+func matchName(glob, name string) bool {
+	const meta = `*?[\`
+	switch {
+	case !strings.ContainsAny(glob, meta):
+		return glob == name
+	case glob[0] == '*' && !strings.ContainsAny(glob[1:], meta):
+		// '*' matches any run of characters but '/'.
+		rest, ok := strings.CutSuffix(name, glob[1:])
+		return ok && !strings.Contains(rest, "/")
+	case glob[len(glob)-1] == '*' && !strings.ContainsAny(glob[:len(glob)-1], meta):
+		rest, ok := strings.CutPrefix(name, glob[:len(glob)-1])
+		return ok && !strings.Contains(rest, "/")
+	}
+	ok, _ := path.Match(glob, name)
+	return ok
 }
 
 // matchGlob reports whether rel matches a user glob: one with a '/' is
@@ -112,7 +133,7 @@ func Secret(rel string) (reason string, ok bool) {
 		return "", false
 	}
 	for _, s := range secretFiles {
-		if m, _ := path.Match(s.glob, base); m {
+		if matchName(s.glob, base) {
 			return s.reason, true
 		}
 	}
