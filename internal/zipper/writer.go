@@ -20,6 +20,7 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 )
 
 const (
@@ -35,6 +36,15 @@ const (
 	// Bigger files get their header patched afterwards, which costs a
 	// second read of the zip to hash it.
 	maxHeld = 64 << 20
+	// maxAhead bounds the input the dispatcher may hand out before the
+	// writer takes it, counting each chunk as at least smallBuf. It is a
+	// byte budget rather than a count of chunks so that while one worker
+	// compresses a big chunk at the head of the line, the other can go on
+	// through hundreds of small files behind it instead of waiting.
+	maxAhead = 32 << 20
+	// smallBuf is the input buffer of a small file: most files of a layer
+	// fit, and one held stored does not pin a whole chunk's buffer.
+	smallBuf = 64 << 10
 )
 
 // DefaultLevel is the compression level used when Options.Level is -1:
@@ -154,6 +164,7 @@ type chunk struct {
 	last   bool
 	store  bool // the file's method is store: keep the bytes as read
 
+	weight int64         // its share of maxAhead
 	in     *[]byte       // pooled; dictionary then data
 	out    *bytes.Buffer // pooled; compressed data
 	data   []byte        // what to write: in's data or out's bytes
@@ -164,9 +175,26 @@ type chunk struct {
 }
 
 var (
-	inPool  = sync.Pool{New: func() any { b := make([]byte, 0, dictSize+chunkSize); return &b }}
-	outPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	inPool      = sync.Pool{New: func() any { b := make([]byte, 0, dictSize+chunkSize); return &b }}
+	smallInPool = sync.Pool{New: func() any { b := make([]byte, 0, smallBuf); return &b }}
+	outPool     = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
+
+// getIn returns a pooled buffer of at least n bytes; putIn gives it back.
+func getIn(n int64) *[]byte {
+	if n <= smallBuf {
+		return smallInPool.Get().(*[]byte)
+	}
+	return inPool.Get().(*[]byte)
+}
+
+func putIn(b *[]byte) {
+	if cap(*b) == smallBuf {
+		smallInPool.Put(b)
+	} else {
+		inPool.Put(b)
+	}
+}
 
 type writer struct {
 	f       *os.File
@@ -182,6 +210,7 @@ type writer struct {
 	res     Result
 	index   map[string]indexEntry
 	hbuf    []byte
+	ahead   *semaphore.Weighted // input handed out, not yet taken by the writer
 }
 
 func chunksOf(size int64) int64 { return max(1, (size+chunkSize-1)/chunkSize) }
@@ -207,9 +236,10 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(ctx)
-	window := 8 * w.opts.Workers
+	window := maxAhead / smallBuf
 	order := make(chan *chunk, window)
 	work := make(chan *chunk, window)
+	w.ahead = semaphore.NewWeighted(maxAhead)
 
 	// The dispatcher cuts files into chunks, in entry order.
 	g.Go(func() error {
@@ -224,6 +254,10 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 			n := chunksOf(e.Size)
 			for c := range n {
 				ch := &chunk{e: e, off: c * chunkSize, n: min(chunkSize, e.Size-c*chunkSize), last: c == n-1, store: store, done: make(chan struct{})}
+				ch.weight = max(ch.n, smallBuf)
+				if w.ahead.Acquire(gctx, ch.weight) != nil {
+					return nil
+				}
 				select {
 				case order <- ch:
 				case <-gctx.Done():
@@ -262,6 +296,7 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 			stop()
 			for ch := range order {
 				<-ch.done
+				w.ahead.Release(ch.weight)
 				ch.release()
 			}
 		}
@@ -294,7 +329,7 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 	if ch.store {
 		dict = 0
 	}
-	ch.in = inPool.Get().(*[]byte)
+	ch.in = getIn(dict + ch.n)
 	buf := (*ch.in)[:dict+ch.n]
 	if k, err := f.ReadAt(buf, ch.off-dict); int64(k) != dict+ch.n {
 		if err == io.EOF {
@@ -325,13 +360,13 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 	}
 	// The input is no longer needed: return it now, so that a file whose
 	// chunks the writer holds costs only its compressed size.
-	inPool.Put(ch.in)
+	putIn(ch.in)
 	ch.in = nil
 }
 
 func (ch *chunk) release() {
 	if ch.in != nil {
-		inPool.Put(ch.in)
+		putIn(ch.in)
 	}
 	if ch.out != nil && ch.out.Cap() <= 4*chunkSize {
 		outPool.Put(ch.out)
@@ -430,7 +465,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 	h.usize = e.Size
 	h.zip64Local = e.Size >= zip64LocalThreshold
-	first, err := next(order)
+	first, err := w.next(order)
 	if err != nil {
 		return err
 	}
@@ -454,12 +489,13 @@ func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 }
 
 // next returns the next chunk of the file being written, once compressed.
-func next(order <-chan *chunk) (*chunk, error) {
+func (w *writer) next(order <-chan *chunk) (*chunk, error) {
 	ch, ok := <-order
 	if !ok {
 		return nil, context.Canceled
 	}
 	<-ch.done
+	w.ahead.Release(ch.weight)
 	if ch.err != nil {
 		ch.release()
 		return nil, ch.err
@@ -478,7 +514,7 @@ func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
 	}()
 	for ch := first; !ch.last; {
 		var err error
-		if ch, err = next(order); err != nil {
+		if ch, err = w.next(order); err != nil {
 			return err
 		}
 		held = append(held, ch)
@@ -519,7 +555,7 @@ func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *c
 		if last {
 			break
 		}
-		if ch, err = next(order); err != nil {
+		if ch, err = w.next(order); err != nil {
 			return err
 		}
 	}
