@@ -21,24 +21,24 @@ var defaultExcludedDirs = map[string]string{
 
 // defaultExcludedFiles are file names (globs on the base name) never
 // packaged.
-var defaultExcludedFiles = []struct{ glob, reason string }{
-	{"*.pyc", "Python bytecode"}, {"*.pyo", "Python bytecode"},
-	{".DS_Store", "editor files"}, {"Thumbs.db", "editor files"},
-	{"*.swp", "editor files"}, {"*.swo", "editor files"}, {"*~", "editor files"}, {".#*", "editor files"},
-	{".gitignore", "version control"}, {".gitattributes", "version control"}, {".gitmodules", "version control"},
+var defaultExcludedFiles = []nameRule{
+	nameGlob("*.pyc", "Python bytecode"), nameGlob("*.pyo", "Python bytecode"),
+	nameGlob(".DS_Store", "editor files"), nameGlob("Thumbs.db", "editor files"),
+	nameGlob("*.swp", "editor files"), nameGlob("*.swo", "editor files"), nameGlob("*~", "editor files"), nameGlob(".#*", "editor files"),
+	nameGlob(".gitignore", "version control"), nameGlob(".gitattributes", "version control"), nameGlob(".gitmodules", "version control"),
 }
 
 // secretDirs and secretFiles are kept out of every zip and reported: a
 // packaged credential is readable by anyone who can download the function.
 var secretDirs = map[string]string{".aws": "AWS credentials", ".ssh": "SSH keys", ".gnupg": "GnuPG keys"}
 
-var secretFiles = []struct{ glob, reason string }{
-	{".env", "environment file"}, {".env.*", "environment file"},
-	{"*.pem", "private key or certificate"}, {"*.key", "private key"},
-	{"*.p12", "key store"}, {"*.pfx", "key store"}, {"*.jks", "key store"},
-	{"id_rsa", "SSH private key"}, {"id_dsa", "SSH private key"}, {"id_ecdsa", "SSH private key"}, {"id_ed25519", "SSH private key"},
-	{".netrc", "credentials file"}, {".pypirc", "credentials file"}, {".npmrc", "npm config (may hold tokens)"},
-	{".git-credentials", "credentials file"},
+var secretFiles = []nameRule{
+	nameGlob(".env", "environment file"), nameGlob(".env.*", "environment file"),
+	nameGlob("*.pem", "private key or certificate"), nameGlob("*.key", "private key"),
+	nameGlob("*.p12", "key store"), nameGlob("*.pfx", "key store"), nameGlob("*.jks", "key store"),
+	nameGlob("id_rsa", "SSH private key"), nameGlob("id_dsa", "SSH private key"), nameGlob("id_ecdsa", "SSH private key"), nameGlob("id_ed25519", "SSH private key"),
+	nameGlob(".netrc", "credentials file"), nameGlob(".pypirc", "credentials file"), nameGlob(".npmrc", "npm config (may hold tokens)"),
+	nameGlob(".git-credentials", "credentials file"),
 }
 
 // harmlessEnv are .env.* files meant to be committed: templates with no
@@ -63,38 +63,62 @@ func classify(name, diskPath string, isDir bool) Verdict {
 	}
 	if !harmlessEnv[name] {
 		for _, s := range secretFiles {
-			if matchName(s.glob, name) {
+			if s.match(name) {
 				return Verdict{Reason: s.reason, Secret: true}
 			}
 		}
 	}
 	for _, d := range defaultExcludedFiles {
-		if matchName(d.glob, name) {
+		if d.match(name) {
 			return Verdict{Reason: d.reason}
 		}
 	}
 	return Verdict{}
 }
 
-// matchName reports whether a base name matches a glob as path.Match does.
-// The globs above are plain names, "*suffix" or "prefix*", and a tree of
-// thousands of files meets each of them once per file: those shapes are
-// tested directly, any other goes to path.Match.
-func matchName(glob, name string) bool {
+// nameRule is a glob on base names and the reason a name it matches is
+// left out. The globs above are plain names, "*suffix" or "prefix*", and a
+// tree of thousands of files meets each of them once per file: those shapes
+// are told apart once, here, and tested with string functions; any other
+// goes to path.Match.
+type nameRule struct {
+	glob, reason string
+	shape        byte   // '=' a plain name, '*' "*suffix", '^' "prefix*", 0 other
+	lit          string // the name, suffix or prefix
+}
+
+func nameGlob(glob, reason string) nameRule {
 	const meta = `*?[\`
+	r := nameRule{glob: glob, reason: reason}
 	switch {
+	case glob == "":
 	case !strings.ContainsAny(glob, meta):
-		return glob == name
+		r.shape, r.lit = '=', glob
 	case glob[0] == '*' && !strings.ContainsAny(glob[1:], meta):
-		// '*' matches any run of characters but '/'.
-		rest, ok := strings.CutSuffix(name, glob[1:])
-		return ok && !strings.Contains(rest, "/")
+		r.shape, r.lit = '*', glob[1:]
 	case glob[len(glob)-1] == '*' && !strings.ContainsAny(glob[:len(glob)-1], meta):
-		rest, ok := strings.CutPrefix(name, glob[:len(glob)-1])
-		return ok && !strings.Contains(rest, "/")
+		r.shape, r.lit = '^', glob[:len(glob)-1]
 	}
-	ok, _ := path.Match(glob, name)
-	return ok
+	return r
+}
+
+// match reports whether name matches the glob as path.Match says.
+func (r *nameRule) match(name string) bool {
+	var rest string
+	var ok bool
+	switch r.shape {
+	case '=':
+		return name == r.lit
+	case '*':
+		rest, ok = strings.CutSuffix(name, r.lit)
+	case '^':
+		rest, ok = strings.CutPrefix(name, r.lit)
+	default:
+		m, _ := path.Match(r.glob, name)
+		return m
+	}
+	// '*' matches any run of characters but '/'.
+	return ok && !strings.Contains(rest, "/")
 }
 
 // matchGlob reports whether rel matches a user glob: one with a '/' is
@@ -133,7 +157,7 @@ func Secret(rel string) (reason string, ok bool) {
 		return "", false
 	}
 	for _, s := range secretFiles {
-		if matchName(s.glob, base) {
+		if s.match(base) {
 			return s.reason, true
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzMatchName checks the shortcut matcher against path.Match, for the
+// FuzzMatchName checks nameRule's shortcuts against path.Match, for the
 // default globs and for any other glob and name.
 func FuzzMatchName(f *testing.F) {
 	for _, g := range secretFiles {
@@ -27,8 +27,9 @@ func FuzzMatchName(f *testing.F) {
 		if err != nil {
 			want = false
 		}
-		if got := matchName(glob, name); got != want {
-			t.Fatalf("matchName(%q, %q) = %v, path.Match says %v", glob, name, got, want)
+		r := nameGlob(glob, "")
+		if got := r.match(name); got != want {
+			t.Fatalf("match(%q, %q) = %v, path.Match says %v", glob, name, got, want)
 		}
 	})
 }
@@ -36,12 +37,15 @@ func FuzzMatchName(f *testing.F) {
 func TestMatchNameDefaults(t *testing.T) {
 	names := []string{".env", ".env.prod", ".env.example", "cert.pem", "pem", "id_rsa", "id_rsa.pub",
 		"a.pyc", "a.py", "x~", ".#lock", "Thumbs.db", "thumbs.db", ".gitignore", "mod.key", "keys"}
-	for _, set := range [][]struct{ glob, reason string }{secretFiles, defaultExcludedFiles} {
+	for _, set := range [][]nameRule{secretFiles, defaultExcludedFiles} {
 		for _, g := range set {
+			if g.shape == 0 {
+				t.Errorf("%q goes to path.Match", g.glob)
+			}
 			for _, n := range names {
 				want, _ := path.Match(g.glob, n)
-				if got := matchName(g.glob, n); got != want {
-					t.Errorf("matchName(%q, %q) = %v, path.Match says %v", g.glob, n, got, want)
+				if got := g.match(n); got != want {
+					t.Errorf("match(%q, %q) = %v, path.Match says %v", g.glob, n, got, want)
 				}
 			}
 		}
