@@ -33,17 +33,18 @@ const (
 	dictSize = 32 << 10
 	// maxHeld is the largest file whose compressed chunks the writer holds
 	// until the last one arrives, so that its header is written complete.
-	// Bigger files get their header patched afterwards, which costs a
-	// second read of the zip to hash it.
-	maxHeld = 64 << 20
+	// Bigger files are streamed and get their header patched afterwards,
+	// which costs a second read of their compressed bytes to hash them.
+	maxHeld = 8 << 20
 	// maxAhead bounds the input the dispatcher may hand out before the
 	// writer takes it, counting each chunk as at least smallBuf. It is a
 	// byte budget rather than a count of chunks so that while one worker
 	// compresses a big chunk at the head of the line, the other can go on
 	// through hundreds of small files behind it instead of waiting.
-	maxAhead = 32 << 20
-	// smallBuf is the input buffer of a small file: most files of a layer
-	// fit, and one held stored does not pin a whole chunk's buffer.
+	maxAhead = 16 << 20
+	// smallBuf is the buffer size for a small file's input and output: most
+	// files of a layer fit, and one waiting to be written does not pin a
+	// buffer the size of a chunk.
 	smallBuf = 64 << 10
 )
 
@@ -121,17 +122,6 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 		return res, err
 	}
 	sum := w.hash.Sum(nil)
-	if w.patched {
-		// Headers were rewritten in place: hash what is on disk.
-		h := sha256.New()
-		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-			return res, err
-		}
-		if _, err := io.Copy(h, tmp); err != nil {
-			return res, fmt.Errorf("hashing %s: %w", tmp.Name(), err)
-		}
-		sum = h.Sum(nil)
-	}
 	// CreateTemp makes the file 0600; a zip is as readable as any build
 	// output.
 	if err := tmp.Chmod(0o644); err != nil {
@@ -175,10 +165,33 @@ type chunk struct {
 }
 
 var (
-	inPool      = sync.Pool{New: func() any { b := make([]byte, 0, dictSize+chunkSize); return &b }}
-	smallInPool = sync.Pool{New: func() any { b := make([]byte, 0, smallBuf); return &b }}
-	outPool     = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	inPool       = sync.Pool{New: func() any { b := make([]byte, 0, dictSize+chunkSize); return &b }}
+	smallInPool  = sync.Pool{New: func() any { b := make([]byte, 0, smallBuf); return &b }}
+	outPool      = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	smallOutPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, smallBuf)) }}
 )
+
+// getOut returns a pooled, empty buffer for the compressed form of n bytes;
+// putOut gives it back.
+func getOut(n int64) *bytes.Buffer {
+	var b *bytes.Buffer
+	if n <= smallBuf {
+		b = smallOutPool.Get().(*bytes.Buffer)
+	} else {
+		b = outPool.Get().(*bytes.Buffer)
+	}
+	b.Reset()
+	return b
+}
+
+func putOut(b *bytes.Buffer) {
+	switch {
+	case b.Cap() <= 2*smallBuf:
+		smallOutPool.Put(b)
+	case b.Cap() <= 4*chunkSize:
+		outPool.Put(b)
+	}
+}
 
 // getIn returns a pooled buffer of at least n bytes; putIn gives it back.
 func getIn(n int64) *[]byte {
@@ -197,20 +210,20 @@ func putIn(b *[]byte) {
 }
 
 type writer struct {
-	f       *os.File
-	bw      *bufio.Writer
-	hash    hash.Hash // of every byte written, unless patched
-	patched bool      // a header was rewritten after its data
-	pos     int64
-	src     Source
-	opts    Options
-	prev    *previous
-	cd      []byte
-	count   int64
-	res     Result
-	index   map[string]indexEntry
-	hbuf    []byte
-	ahead   *semaphore.Weighted // input handed out, not yet taken by the writer
+	f        *os.File
+	bw       *bufio.Writer
+	hash     hash.Hash // of every byte written, but while unhashed
+	unhashed bool      // writing a file whose header will be patched
+	pos      int64
+	src      Source
+	opts     Options
+	prev     *previous
+	cd       []byte
+	count    int64
+	res      Result
+	index    map[string]indexEntry
+	hbuf     []byte
+	ahead    *semaphore.Weighted // input handed out, not yet taken by the writer
 }
 
 func chunksOf(size int64) int64 { return max(1, (size+chunkSize-1)/chunkSize) }
@@ -344,8 +357,7 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 		ch.data, ch.stored = data, true
 		return
 	}
-	ch.out = outPool.Get().(*bytes.Buffer)
-	ch.out.Reset()
+	ch.out = getOut(ch.n)
 	fw.ResetDict(ch.out, buf[:dict])
 	fw.Write(data) // writes to a bytes.Buffer cannot fail
 	if ch.last {
@@ -355,7 +367,10 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 	}
 	ch.data = ch.out.Bytes()
 	if ch.off == 0 && ch.last && int64(len(ch.data)) >= ch.n {
+		// Stored: keep the input, give the compressed attempt back.
 		ch.data, ch.stored = data, true
+		putOut(ch.out)
+		ch.out = nil
 		return
 	}
 	// The input is no longer needed: return it now, so that a file whose
@@ -368,8 +383,8 @@ func (ch *chunk) release() {
 	if ch.in != nil {
 		putIn(ch.in)
 	}
-	if ch.out != nil && ch.out.Cap() <= 4*chunkSize {
-		outPool.Put(ch.out)
+	if ch.out != nil {
+		putOut(ch.out)
 	}
 	ch.in, ch.out, ch.data = nil, nil, nil
 }
@@ -377,7 +392,9 @@ func (ch *chunk) release() {
 // Write writes b to the zip, hashing it and counting the position.
 func (w *writer) Write(b []byte) (int, error) {
 	n, err := w.bw.Write(b)
-	w.hash.Write(b[:n])
+	if !w.unhashed {
+		w.hash.Write(b[:n])
+	}
 	w.pos += int64(n)
 	return n, err
 }
@@ -536,8 +553,11 @@ func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
 }
 
 // writePatched streams a big file's chunks as they come, then rewrites its
-// header, now with checksum and sizes, in place.
+// header, now with checksum and sizes, in place. The zip's hash stops at
+// the header and catches up once it is patched, reading back what was
+// written since.
 func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *chunk) error {
+	w.unhashed = true
 	w.hbuf = h.appendLocal(w.hbuf[:0])
 	if err := w.write(w.hbuf); err != nil {
 		first.release()
@@ -566,10 +586,15 @@ func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *c
 		return err
 	}
 	// The complete header has the same length as the one written first.
-	w.patched = true
 	w.hbuf = h.appendLocal(w.hbuf[:0])
-	_, err := w.f.WriteAt(w.hbuf, h.offset)
-	return err
+	if _, err := w.f.WriteAt(w.hbuf, h.offset); err != nil {
+		return err
+	}
+	if _, err := io.Copy(w.hash, io.NewSectionReader(w.f, h.offset, w.pos-h.offset)); err != nil {
+		return fmt.Errorf("hashing %s: %w", w.f.Name(), err)
+	}
+	w.unhashed = false
+	return nil
 }
 
 // incompressible reports whether a file's name says its content is already

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -409,17 +410,21 @@ func TestZip64LargeFile(t *testing.T) {
 	pythonTest(t, zp)
 }
 
-// TestBigFilePatchedHeader covers a file too big to hold in memory while its
-// chunks compress: its header is rewritten after the data, and the zip's
-// hash is taken from disk.
+// TestBigFilePatchedHeader writes two files too big to hold, with others
+// around them: their headers are patched after their data, and the zip's
+// hash catches up each time.
 func TestBigFilePatchedHeader(t *testing.T) {
 	src := t.TempDir()
-	var b bytes.Buffer
-	for i := 0; b.Len() < 66<<20; i++ {
-		fmt.Fprintf(&b, "line %d of a big file, %x\n", i, i*2654435761)
+	for name, size := range map[string]int{"big1.txt": 10 << 20, "big2.txt": 12<<20 + 7} {
+		var b bytes.Buffer
+		for i := 0; b.Len() < size; i++ {
+			fmt.Fprintf(&b, "line %d of %s, %x\n", i, name, i*2654435761)
+		}
+		must(t, os.WriteFile(filepath.Join(src, name), b.Bytes()[:size], 0o644))
 	}
-	must(t, os.WriteFile(filepath.Join(src, "big.txt"), b.Bytes(), 0o644))
-	must(t, os.WriteFile(filepath.Join(src, "small.txt"), []byte("after the big one"), 0o644))
+	must(t, os.WriteFile(filepath.Join(src, "a.txt"), []byte("before the big ones"), 0o644))
+	must(t, os.WriteFile(filepath.Join(src, "big1x.txt"), []byte("between them"), 0o644))
+	must(t, os.WriteFile(filepath.Join(src, "small.txt"), []byte("after the big ones"), 0o644))
 	zp := filepath.Join(t.TempDir(), "big.zip")
 	res := write(t, src, zp, zipper.Options{Level: 1})
 	if res.SHA256 != fileSHA(t, zp) {
@@ -430,5 +435,60 @@ func TestBigFilePatchedHeader(t *testing.T) {
 	again := write(t, src, filepath.Join(t.TempDir(), "again.zip"), zipper.Options{Level: 1, Workers: 1})
 	if again.SHA256 != res.SHA256 {
 		t.Fatalf("not deterministic across worker counts")
+	}
+}
+
+// TestMemoryBounded writes a tree made to fill every buffer the writer
+// has: incompressible files of one chunk (held as read until written), small
+// random files, files just small enough to be held whole, and one streamed.
+// The Go heap in use, sampled while it runs, must stay within the budget
+// that keeps a build's peak memory under 200 MB whatever the tree.
+func TestMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 150 MB")
+	}
+	src := t.TempDir()
+	r := rand.New(rand.NewPCG(3, 3))
+	random := func(name string, n int) {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		must(t, os.WriteFile(filepath.Join(src, name), b, 0o644))
+	}
+	for i := range 60 {
+		random(fmt.Sprintf("one-chunk-%02d.bin", i), 1<<20)
+	}
+	for i := range 200 {
+		random(fmt.Sprintf("small-%03d.dat", i), 60<<10)
+	}
+	random("held-1.bin", 8<<20)
+	random("held-2.bin", 8<<20-1)
+	random("streamed.bin", 40<<20)
+
+	const budget = 80 << 20
+	var peak uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	runtime.GC()
+	write(t, src, filepath.Join(t.TempDir(), "m.zip"), zipper.Options{Level: 1})
+	close(stop)
+	<-sampled
+	t.Logf("peak heap in use %d MiB", peak>>20)
+	if peak > budget {
+		t.Errorf("peak heap in use %d MiB, budget %d MiB", peak>>20, budget>>20)
 	}
 }
