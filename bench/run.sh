@@ -9,8 +9,11 @@
 #
 # Peers: Info-ZIP `zip -r` (default level 6; follows symlinks, so a linked
 # .so is stored twice), `zip -ry` (stores symlinks as layerkit does: the same
-# content), Python's zipfile, Go's archive/zip. layerkit runs cold (no
-# cache, fresh output folder) and warm (a rebuild of the unchanged tree).
+# content), Python's zipfile, Go's archive/zip, and "klauspost plain"
+# (bench/peers/kpzip: klauspost/compress level 6 on whole files, one
+# goroutine per core: the reference the speed goal was set against). layerkit
+# runs cold (no cache, fresh output folder) and warm (a rebuild of the
+# unchanged tree).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -22,7 +25,8 @@ trap 'rm -rf "$work"' EXIT
 for tool in zip python3 go /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
-(cd "$repo" && go build -o "$work/layerkit" ./cmd/layerkit && go build -o "$work/gozip" ./bench/peers/gozip)
+(cd "$repo" && go build -o "$work/layerkit" ./cmd/layerkit && go build -o "$work/gozip" ./bench/peers/gozip &&
+  go build -o "$work/kpzip" ./bench/peers/kpzip)
 
 files=$(find "$src" -type f | wc -l)
 bytes=$(du -sb "$src" | cut -f1)
@@ -51,6 +55,8 @@ measure "python zipfile" "$work/py.zip" 'rm -f "$work/py.zip"' \
   python3 "$here/peers/pyzip.py" "$src" "$work/py.zip"
 measure "go archive/zip" "$work/go.zip" 'rm -f "$work/go.zip"' \
   "$work/gozip" "$src" "$work/go.zip"
+measure "klauspost plain" "$work/kp.zip" 'rm -f "$work/kp.zip"' \
+  "$work/kpzip" "$src" "$work/kp.zip"
 measure "layerkit cold" "$work/lk/main.zip" 'rm -rf "$work/lk"' \
   "$work/layerkit" build "$src" --out "$work/lk" --no-cache
 cold_sha=$(sha256sum "$work/lk/main.zip" | cut -d' ' -f1)
@@ -60,7 +66,7 @@ measure "layerkit warm" "$work/lk/main.zip" ':' \
 warm_sha=$(sha256sum "$work/lk/main.zip" | cut -d' ' -f1)
 
 printf '\n%-16s %9s %10s %12s %12s %12s\n' tool seconds "peak MiB" "zip bytes" "time ratio" "size ratio"
-for name in "zip -r" "zip -ry" "python zipfile" "go archive/zip" "layerkit cold" "layerkit warm"; do
+for name in "zip -r" "zip -ry" "python zipfile" "go archive/zip" "klauspost plain" "layerkit cold" "layerkit warm"; do
   printf '%-16s %9s %10d %12d' "$name" "${T[$name]}" $(( ${M[$name]} / 1024 )) "${S[$name]}"
   case $name in
     layerkit*) printf '\n' ;;
