@@ -7,8 +7,10 @@
 // same bytes on any machine and at any degree of parallelism. Files are cut
 // into 1 MiB chunks that are compressed in parallel on every core (each chunk
 // primed with the 32 KiB before it, as pigz does), so one big shared library
-// keeps every core busy and memory stays bounded by a small window of chunks
-// whatever the size of the tree. Content that will not shrink is stored.
+// keeps every core busy. Memory stays bounded whatever the size of the tree:
+// the workers run at most 16 MB of input ahead of the writer, a file is held
+// whole only up to 8 MB, and bigger ones are streamed with their header
+// patched afterwards. Content that will not shrink is stored.
 // Output goes to a temporary file beside the destination and is renamed into
 // place only when complete; an error or a cancelled context leaves nothing
 // behind.
