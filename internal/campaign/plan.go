@@ -26,6 +26,7 @@ type LambdaAPI interface {
 	GetLayerVersion(context.Context, *lambda.GetLayerVersionInput, ...func(*lambda.Options)) (*lambda.GetLayerVersionOutput, error)
 	ListLayerVersions(context.Context, *lambda.ListLayerVersionsInput, ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error)
 	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
+	ListAliases(context.Context, *lambda.ListAliasesInput, ...func(*lambda.Options)) (*lambda.ListAliasesOutput, error)
 }
 
 // PlanVersion is the plan format this package writes and reads.
@@ -65,6 +66,18 @@ type Step struct {
 	Notes    []string `json:"notes,omitempty"`
 	// LayerBytes is the unzipped size of the target layers where known.
 	LayerBytes int64 `json:"layer_unzipped_bytes,omitempty"`
+	// Aliases are the function's aliases that route to a published
+	// version: apply changes $LATEST, so they keep the old runtime until a
+	// new version is published and they are moved to it.
+	Aliases []Alias `json:"aliases,omitempty"`
+}
+
+// Alias is a function alias routing to published versions.
+type Alias struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Weights are the other versions it sends a share of traffic to.
+	Weights map[string]float64 `json:"weights,omitempty"`
 }
 
 // Blocked reports whether the step has blockers.
@@ -193,7 +206,39 @@ func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.Functi
 	if s.Current.Arch != s.Target.Arch {
 		s.Notes = append(s.Notes, fmt.Sprintf("architecture %s -> %s: the function's own code is redeployed unchanged (UpdateFunctionCode); native code in it must suit %s", s.Current.Arch, s.Target.Arch, s.Target.Arch))
 	}
+	aliases, err := versionAliases(ctx, lc, s.ARN)
+	if err != nil {
+		return s, fmt.Errorf("listing the aliases of %s in %s: %w", s.Name, region, err)
+	}
+	s.Aliases = aliases
+	for _, a := range aliases {
+		s.Notes = append(s.Notes, fmt.Sprintf("alias %s routes to version %s, which keeps %s: apply changes $LATEST; "+
+			"afterwards publish a version (aws lambda publish-version) and move the alias to it", a.Name, a.Version, s.Current.Runtime))
+	}
 	return s, nil
+}
+
+// versionAliases lists a function's aliases that route any traffic to a
+// published version rather than $LATEST.
+func versionAliases(ctx context.Context, lc LambdaAPI, arn string) ([]Alias, error) {
+	var out []Alias
+	pager := lambda.NewListAliasesPaginator(lc, &lambda.ListAliasesInput{FunctionName: aws.String(arn)})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Aliases {
+			al := Alias{Name: aws.ToString(a.Name), Version: aws.ToString(a.FunctionVersion)}
+			if a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+				al.Weights = a.RoutingConfig.AdditionalVersionWeights
+			}
+			if al.Version != "$LATEST" || len(al.Weights) > 0 {
+				out = append(out, al)
+			}
+		}
+	}
+	return out, nil
 }
 
 // layerName is the name part of a layer version ARN

@@ -48,6 +48,18 @@ func fleet(t *testing.T) (cfg aws.Config, account string, published []publish.Re
 	mk("orders-worker", ltypes.RuntimePython39, map[string]string{"team": "orders"}, old)
 	mk("billing", ltypes.RuntimePython39, map[string]string{"team": "billing"}, old, aws.ToString(other.LayerVersionArn))
 	mk("modern", ltypes.RuntimePython312, nil, published[1].VersionARN)
+	// orders-api serves through an alias on a published version;
+	// orders-worker's alias follows $LATEST.
+	v, err := lc.PublishVersion(t.Context(), &lambda.PublishVersionInput{FunctionName: aws.String("orders-api")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fn, version := range map[string]string{"orders-api": aws.ToString(v.Version), "orders-worker": "$LATEST"} {
+		if _, err := lc.CreateAlias(t.Context(), &lambda.CreateAliasInput{FunctionName: aws.String(fn), Name: aws.String("prod"),
+			FunctionVersion: aws.String(version)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return cfg, account, published, dist
 }
 
@@ -70,8 +82,15 @@ func TestPlanAgainstMoto(t *testing.T) {
 	}
 	api := byName["orders-api"]
 	if api.Blocked() || api.Target.Runtime != "python3.12" || api.Target.Arch != "arm64" || len(api.Target.Layers) != 1 ||
-		api.Target.Layers[0] != published[1].VersionARN || api.Layers[0].How != "published.json" || api.LayerBytes == 0 || len(api.Notes) != 1 {
+		api.Target.Layers[0] != published[1].VersionARN || api.Layers[0].How != "published.json" || api.LayerBytes == 0 || len(api.Notes) != 2 {
 		t.Errorf("orders-api = %+v", api)
+	}
+	if len(api.Aliases) != 1 || api.Aliases[0].Name != "prod" || api.Aliases[0].Version != "1" || api.Aliases[0].Weights != nil ||
+		!strings.Contains(api.Notes[1], "alias prod routes to version 1, which keeps python3.9") {
+		t.Errorf("orders-api aliases %+v, notes %q", api.Aliases, api.Notes)
+	}
+	if w := byName["orders-worker"]; len(w.Aliases) != 0 {
+		t.Errorf("orders-worker's alias follows $LATEST, listed as %+v", w.Aliases)
 	}
 	billing := byName["billing"]
 	if !billing.Blocked() || !strings.Contains(billing.Blockers[0], "no replacement for layer") || !strings.Contains(billing.Blockers[0], "--map vendor-tools=LAYER") {

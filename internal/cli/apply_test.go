@@ -74,18 +74,36 @@ func TestCampaignApplyMoto(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// api-0 serves through an alias on a published version, which the
+	// plan points out.
+	v, err := lc.PublishVersion(t.Context(), &lambda.PublishVersionInput{FunctionName: aws.String("api-0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.CreateAlias(t.Context(), &lambda.CreateAliasInput{FunctionName: aws.String("api-0"), Name: aws.String("prod"), FunctionVersion: v.Version}); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")
-	if r := runCLI(t, env, "campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--regions", "eu-west-1",
-		"--layers", filepath.Join(dist, publish.PublishedFile), "--out", plan); r.code != 0 {
+	r := runCLI(t, env, "campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--regions", "eu-west-1",
+		"--layers", filepath.Join(dist, publish.PublishedFile), "--out", plan)
+	if r.code != 0 {
 		t.Fatalf("plan: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "ready (aliases on old versions: prod->1)") || !strings.Contains(r.stderr, "note: 1 function has an alias on a published version") {
+		t.Errorf("plan does not point out api-0's alias:\n%s\n%s", r.stdout, r.stderr)
+	}
+	md := runCLI(t, env, "campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--regions", "eu-west-1",
+		"--layers", filepath.Join(dist, publish.PublishedFile), "--out", filepath.Join(t.TempDir(), "p.json"), "--format", "markdown")
+	if md.code != 0 || !strings.Contains(md.stdout, "| api-0 |") || !strings.Contains(md.stdout, "ready<br>alias prod routes to version 1, which keeps python3.9") {
+		t.Errorf("markdown plan: exit %d:\n%s", md.code, md.stdout)
 	}
 	// api-5 is moved by hand after planning: apply must leave it alone.
 	if _, err := lc.UpdateFunctionConfiguration(t.Context(), &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("api-5"),
 		Runtime: ltypes.RuntimePython311}); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, env, "campaign", "apply", plan, "--canary", "2", "--max-failures", "1", "--format", "json")
+	r = runCLI(t, env, "campaign", "apply", plan, "--canary", "2", "--max-failures", "1", "--format", "json")
 	if r.code != ExitError || !strings.Contains(r.stderr, "failed: 1 function, each restored") || !strings.Contains(r.stderr, "api-5: failed") {
 		t.Fatalf("apply: exit %d: %s", r.code, r.stderr)
 	}

@@ -141,7 +141,7 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := campaign.MakePlan(ctx, func(r string) campaign.LambdaAPI { return cl.Lambda(r) }, opts.Plan)
+	p, err := campaign.MakePlan(ctx, func(r string) campaign.LambdaAPI { return cl.LambdaClient(r) }, opts.Plan)
 	if err != nil {
 		return err
 	}
@@ -152,10 +152,13 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	if err := atomicfile.WriteFile(opts.Out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	blocked := 0
+	blocked, aliased := 0, 0
 	for _, s := range p.Functions {
 		if s.Blocked() {
 			blocked++
+		}
+		if !s.Blocked() && len(s.Aliases) > 0 {
+			aliased++
 		}
 	}
 	switch opts.Format {
@@ -170,6 +173,8 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 			status := "ready"
 			if s.Blocked() {
 				status = "BLOCKED: " + strings.Join(s.Blockers, "; ")
+			} else if len(s.Aliases) > 0 {
+				status += " (aliases on old versions: " + aliasList(s.Aliases) + ")"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s -> %s\t%d -> %d\t%s\n", s.Region, s.Name, s.Current.Runtime, s.Target.Runtime,
 				s.Current.Arch, s.Target.Arch, len(s.Current.Layers), len(s.Target.Layers), status)
@@ -180,7 +185,24 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s planned, %d blocked; plan written to %s\n", plural(len(p.Functions), "function"), blocked, opts.Out)
+	if aliased > 0 {
+		verb := "have"
+		if aliased == 1 {
+			verb = "has"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "note: %s %s an alias on a published version; apply changes $LATEST, so those aliases keep "+
+			"the old runtime until you publish a version and move them (the plan's notes say which)\n", plural(aliased, "function"), verb)
+	}
 	return nil
+}
+
+// aliasList names aliases as NAME->VERSION.
+func aliasList(as []campaign.Alias) string {
+	var s []string
+	for _, a := range as {
+		s = append(s, a.Name+"->"+a.Version)
+	}
+	return strings.Join(s, ", ")
 }
 
 func planMarkdown(opts *CampaignPlanOptions, p *campaign.Plan) error {
@@ -194,6 +216,9 @@ func planMarkdown(opts *CampaignPlanOptions, p *campaign.Plan) error {
 		status := "ready"
 		if s.Blocked() {
 			status = "**blocked**: " + strings.Join(s.Blockers, "; ")
+		}
+		for _, n := range s.Notes {
+			status += "<br>" + n
 		}
 		var ls []string
 		for _, l := range s.Layers {

@@ -357,17 +357,6 @@ func (l *Lambda) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInpu
 	return out, nil
 }
 
-// ListTags answers that a function has no tags.
-func (l *Lambda) ListTags(ctx context.Context, in *lambda.ListTagsInput, _ ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
-	c := l.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.before(l.region, "ListTags"); err != nil {
-		return nil, err
-	}
-	return &lambda.ListTagsOutput{Tags: map[string]string{}}, nil
-}
-
 // S3 is one region's fake S3 client.
 type S3 struct {
 	c      *Cloud
