@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/layerkit/layerkit/internal/publish"
 	"github.com/layerkit/layerkit/layers"
@@ -207,7 +208,14 @@ func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.Functi
 		s.Notes = append(s.Notes, fmt.Sprintf("architecture %s -> %s: the function's own code is redeployed unchanged (UpdateFunctionCode); native code in it must suit %s", s.Current.Arch, s.Target.Arch, s.Target.Arch))
 	}
 	aliases, err := versionAliases(ctx, lc, s.ARN)
-	if err != nil {
+	var ae smithy.APIError
+	switch {
+	case errors.As(err, &ae) && strings.HasPrefix(ae.ErrorCode(), "AccessDenied"):
+		// The aliases are advice; a role without lambda:ListAliases can
+		// still plan.
+		s.Notes = append(s.Notes, "aliases not checked: the credentials lack lambda:ListAliases; "+
+			"an alias on a published version would keep the old runtime")
+	case err != nil:
 		return s, fmt.Errorf("listing the aliases of %s in %s: %w", s.Name, region, err)
 	}
 	s.Aliases = aliases

@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/layerkit/layerkit/internal/aws/awstest"
 	"github.com/layerkit/layerkit/internal/campaign"
@@ -112,5 +114,30 @@ func TestPlanAgainstMoto(t *testing.T) {
 	}
 	if s := p.Functions[0]; !s.Blocked() || s.Target.Arch != "x86_64" {
 		t.Errorf("no x86_64 python3.12 layer was published, so keeping x86_64 must block: %+v", s)
+	}
+}
+
+// noAliases is a Lambda client whose credentials lack lambda:ListAliases.
+type noAliases struct{ *lambda.Client }
+
+func (noAliases) ListAliases(context.Context, *lambda.ListAliasesInput, ...func(*lambda.Options)) (*lambda.ListAliasesOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: lambda:ListAliases"}
+}
+
+// TestPlanWithoutListAliases: a role that may not list aliases still
+// plans, with a note on each function that its aliases were not checked.
+func TestPlanWithoutListAliases(t *testing.T) {
+	cfg, _, published, _ := fleet(t)
+	client := func(r string) campaign.LambdaAPI {
+		return noAliases{lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = r })}
+	}
+	p, err := campaign.MakePlan(t.Context(), client, campaign.PlanOptions{From: "python3.9", To: "python3.12", Arch: "arm64",
+		Regions: []string{"eu-west-1"}, Published: published, Select: "orders-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Functions) != 1 || p.Functions[0].Blocked() || len(p.Functions[0].Aliases) != 0 ||
+		!strings.Contains(strings.Join(p.Functions[0].Notes, "\n"), "aliases not checked") {
+		t.Errorf("plan = %+v", p.Functions)
 	}
 }
