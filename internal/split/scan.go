@@ -174,7 +174,7 @@ func (s *scanner) folder(p, rel string) {
 			e.Type = zipper.TypeFile
 			e.Size = fi.Size()
 			e.Exec = mode&0o111 != 0
-			e.ID = fileID(fi)
+			e.ID = zipper.IDOf(fi)
 		case mode&fs.ModeSymlink != 0:
 			e.Type = zipper.TypeSymlink
 			e.Link, err = checkSymlink(s.realRoot, cp, crel)
@@ -309,12 +309,6 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-func fileID(fi fs.FileInfo) zipper.FileID {
-	id := zipper.FileID{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
-	addStatID(&id, fi)
-	return id
 }
 
 // duBytes sums the sizes of the regular files under dir, for reporting

@@ -96,7 +96,7 @@ func walk(t *testing.T, dir string, keep Filter) ([]zipper.Entry, []Excluded) {
 		case fi.IsDir():
 			e.Type = zipper.TypeDir
 		case fi.Mode().IsRegular():
-			e.Type, e.Size, e.Exec, e.ID = zipper.TypeFile, fi.Size(), fi.Mode()&0o111 != 0, fileID(fi)
+			e.Type, e.Size, e.Exec, e.ID = zipper.TypeFile, fi.Size(), fi.Mode()&0o111 != 0, zipper.IDOf(fi)
 		default:
 			e.Type = zipper.TypeSymlink
 			e.Link, _ = os.Readlink(p)

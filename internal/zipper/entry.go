@@ -51,6 +51,15 @@ type FileID struct {
 	Dev   uint64 `json:"d"`
 }
 
+// IDOf returns the identity of the file fi describes. Where the platform's
+// stat has no change time (not Linux or macOS), size and modification time
+// alone identify it.
+func IDOf(fi fs.FileInfo) FileID {
+	id := FileID{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+	addStatID(&id, fi)
+	return id
+}
+
 // Source opens the files entries name. *os.Root implements it, and refuses
 // any path that would leave the root, even through a symlink swapped in
 // after planning.

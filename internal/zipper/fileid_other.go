@@ -1,13 +1,9 @@
 //go:build !linux && !darwin
 
-package split
+package zipper
 
-import (
-	"io/fs"
-
-	"github.com/layerkit/layerkit/internal/zipper"
-)
+import "io/fs"
 
 // addStatID adds nothing where the platform's stat has no portable change
 // time: size and modification time alone identify the file.
-func addStatID(id *zipper.FileID, fi fs.FileInfo) {}
+func addStatID(id *FileID, fi fs.FileInfo) {}

@@ -1,16 +1,14 @@
-package split
+package zipper
 
 import (
 	"io/fs"
 	"syscall"
-
-	"github.com/layerkit/layerkit/internal/zipper"
 )
 
 // addStatID adds the change time, inode and device to a file's identity.
-func addStatID(id *zipper.FileID, fi fs.FileInfo) {
+func addStatID(id *FileID, fi fs.FileInfo) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		id.CTime = st.Ctimespec.Sec*1e9 + st.Ctimespec.Nsec
+		id.CTime = st.Ctim.Sec*1e9 + st.Ctim.Nsec
 		id.Inode = st.Ino
 		id.Dev = uint64(st.Dev)
 	}
