@@ -50,6 +50,9 @@ type Result struct {
 	Warnings []string
 	Notes    []string
 	Reused   int
+	// Unchanged counts the zips a previous build had already written from
+	// the same input, kept as they were.
+	Unchanged int
 	// Removed lists zips of an earlier build that this build no longer
 	// makes, removed from the output folder.
 	Removed []string
@@ -89,6 +92,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			opts.Progress(a, true)
 		}
 		res.Reused += zr.Reused
+		if zr.Unchanged {
+			res.Unchanged++
+		}
 		res.Manifest.Artifacts = append(res.Manifest.Artifacts, layers.Artifact{
 			Kind: a.Kind, Name: a.Name, Runtime: a.Target.Runtime, Arch: a.Target.Arch, Path: a.Path,
 			SHA256: hex.EncodeToString(zr.SHA256[:]), CodeSHA256: base64.StdEncoding.EncodeToString(zr.SHA256[:]),

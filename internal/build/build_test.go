@@ -103,14 +103,28 @@ func TestBuildExample(t *testing.T) {
 
 	// Warm and --no-cache rebuilds give the same bytes.
 	warm := run(t, dir, nil)
-	if warm.Reused != 7 {
-		t.Errorf("warm rebuild reused %d files, want 7", warm.Reused)
+	if warm.Reused != 7 || cold.Unchanged != 0 || warm.Unchanged != 3 {
+		t.Errorf("warm rebuild reused %d files (want 7), kept %d of 3 zips unchanged (cold: %d)", warm.Reused, warm.Unchanged, cold.Unchanged)
 	}
 	nocache := run(t, dir, func(o *build.Options) { o.NoCache = true })
 	for i := range m.Artifacts {
 		if warm.Manifest.Artifacts[i].SHA256 != m.Artifacts[i].SHA256 || nocache.Manifest.Artifacts[i].SHA256 != m.Artifacts[i].SHA256 {
 			t.Errorf("%s differs between builds", m.Artifacts[i].Path)
 		}
+		if warm.Manifest.Artifacts[i] != m.Artifacts[i] {
+			t.Errorf("%s: an unchanged zip's manifest entry changed: %+v, was %+v", m.Artifacts[i].Path, warm.Manifest.Artifacts[i], m.Artifacts[i])
+		}
+	}
+
+	// A change to the code rewrites main.zip alone; the layers are kept.
+	run(t, dir, nil) // fills the cache again after --no-cache
+	if err := os.WriteFile(filepath.Join(dir, "handler.py"), []byte("def handler(event, context):\n    return 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	edited := run(t, dir, nil)
+	if edited.Unchanged != 2 || edited.Manifest.Artifacts[0].SHA256 == m.Artifacts[0].SHA256 ||
+		edited.Manifest.Artifacts[1].SHA256 != m.Artifacts[1].SHA256 || edited.Manifest.Artifacts[2].SHA256 != m.Artifacts[2].SHA256 {
+		t.Errorf("after a code change: %d zips kept, manifest %+v", edited.Unchanged, edited.Manifest.Artifacts)
 	}
 }
 

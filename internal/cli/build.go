@@ -114,7 +114,9 @@ type buildReport struct {
 	Excluded []split.Excluded `json:"excluded"`
 	Warnings []string         `json:"warnings"`
 	Reused   int              `json:"reused_files"`
-	Removed  []string         `json:"removed"`
+	// Unchanged counts the zips kept as a previous build wrote them.
+	Unchanged int      `json:"unchanged_zips"`
+	Removed   []string `json:"removed"`
 }
 
 func buildRun(ctx context.Context, opts *BuildOptions) error {
@@ -168,7 +170,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		fmt.Fprintf(w, "note: removed %s, which this build no longer makes\n", r)
 	}
 	if opts.Format == "json" {
-		rep := buildReport{Out: res.Out, Manifest: res.Manifest, Excluded: res.Excluded, Warnings: res.Warnings, Reused: res.Reused, Removed: res.Removed}
+		rep := buildReport{Out: res.Out, Manifest: res.Manifest, Excluded: res.Excluded, Warnings: res.Warnings, Reused: res.Reused, Unchanged: res.Unchanged, Removed: res.Removed}
 		if rep.Excluded == nil {
 			rep.Excluded = []split.Excluded{}
 		}
@@ -191,7 +193,11 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			humanBytes(a.UnzippedBytes), humanBytes(a.ZippedBytes), filepath.Join(res.Out, filepath.FromSlash(a.Path)))
 	}
 	tw.Flush()
-	fmt.Fprintf(opts.IO.Out, "wrote %d zips and %s\n", len(res.Manifest.Artifacts),
+	kept := ""
+	if res.Unchanged > 0 {
+		kept = fmt.Sprintf(" (%d unchanged since the last build, kept as they were)", res.Unchanged)
+	}
+	fmt.Fprintf(opts.IO.Out, "wrote %d zips%s and %s\n", len(res.Manifest.Artifacts), kept,
 		strings.TrimPrefix(filepath.Join(res.Out, layers.ManifestFile), "./"))
 	return nil
 }

@@ -1,6 +1,8 @@
 package zipper
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,7 +14,7 @@ import (
 // cacheVersion changes whenever the compressed bytes WriteFile produces for
 // the same input change (compressor version, chunk size, method choice), so
 // that an old index is never used to build a zip a cold build would not.
-const cacheVersion = "layerkit-zip-cache/1 klauspost-flate-1.20 chunk=1MiB"
+const cacheVersion = "layerkit-zip-cache/2 klauspost-flate-1.20 chunk=1MiB"
 
 // indexEntry says where one file's compressed bytes sit in a zip.
 type indexEntry struct {
@@ -25,17 +27,28 @@ type indexEntry struct {
 
 // index is the cache file kept beside each zip WriteFile writes.
 type index struct {
-	Version string                `json:"version"`
-	Level   int                   `json:"level"`
-	ZipSize int64                 `json:"zip_size"`
-	ZipTime int64                 `json:"zip_mtime"`
-	Files   map[string]indexEntry `json:"files"`
+	Version string `json:"version"`
+	Level   int    `json:"level"`
+	ZipSize int64  `json:"zip_size"`
+	// Zip identifies the zip the index describes: a zip rewritten, touched
+	// or replaced since has another identity (its change time at least).
+	Zip   FileID                `json:"zip"`
+	Files map[string]indexEntry `json:"files"`
+	// Inputs digests everything the zip's bytes depend on (see
+	// inputsDigest); with SHA256 and the counts it lets a rebuild of an
+	// unchanged tree keep the zip as it is.
+	Inputs        string `json:"inputs,omitempty"`
+	SHA256        string `json:"sha256,omitempty"`
+	Entries       int    `json:"entries,omitempty"`
+	FileCount     int    `json:"file_count,omitempty"`
+	UnzippedBytes int64  `json:"unzipped_bytes,omitempty"`
 }
 
 // previous is a zip from an earlier build that may lend its bytes.
 type previous struct {
 	f     *os.File
 	files map[string]indexEntry
+	ix    *index
 }
 
 func indexPath(dir, dst string) string {
@@ -44,7 +57,9 @@ func indexPath(dir, dst string) string {
 
 // openPrevious returns the zip at dst with its index, or nil when there is
 // none, when the index is from another version or level, or when the zip is
-// not the one the index describes (it was rewritten or replaced since).
+// not the one the index describes: another size, modification or change
+// time, inode or device, as when it was rewritten, edited in place or
+// replaced since. Only the zip the index describes lends its bytes.
 func openPrevious(dir, dst string, level int) *previous {
 	b, err := os.ReadFile(indexPath(dir, dst))
 	if err != nil {
@@ -54,27 +69,57 @@ func openPrevious(dir, dst string, level int) *previous {
 	if json.Unmarshal(b, &ix) != nil || ix.Version != cacheVersion || ix.Level != level {
 		return nil
 	}
+	for _, rec := range ix.Files {
+		if rec.Offset < 0 || rec.CSize < 0 || rec.Offset+rec.CSize > ix.ZipSize {
+			return nil
+		}
+	}
 	f, err := os.Open(dst)
 	if err != nil {
 		return nil
 	}
 	fi, err := f.Stat()
-	if err != nil || fi.Size() != ix.ZipSize || fi.ModTime().UnixNano() != ix.ZipTime {
+	if err != nil || fi.Size() != ix.ZipSize || IDOf(fi) != ix.Zip {
 		f.Close()
 		return nil
 	}
-	for _, rec := range ix.Files {
-		if rec.Offset < 0 || rec.CSize < 0 || rec.Offset+rec.CSize > ix.ZipSize {
-			f.Close()
-			return nil
-		}
+	return &previous{f: f, files: ix.Files, ix: &ix}
+}
+
+// unchanged returns the Result of the previous zip when it was made from
+// these inputs: then it is the zip this build would write, and nothing is
+// written.
+func (p *previous) unchanged(inputs string) (Result, bool) {
+	if inputs == "" || p.ix.Inputs != inputs {
+		return Result{}, false
 	}
-	return &previous{f: f, files: ix.Files}
+	res := Result{Entries: p.ix.Entries, Files: p.ix.FileCount, UnzippedBytes: p.ix.UnzippedBytes, ZippedBytes: p.ix.ZipSize,
+		Reused: len(p.ix.Files), Unchanged: true}
+	hex.Decode(res.SHA256[:], []byte(p.ix.SHA256))
+	return res, true
+}
+
+// inputsDigest is a SHA-256 of everything a zip's bytes depend on: the
+// writer's version, the level, the timestamp, and each entry's name, type,
+// mode, size, link and file identity. It is "" when a file has no identity,
+// so that such a tree is always written.
+func inputsDigest(entries []Entry, opts Options) string {
+	h := sha256.New()
+	date, tm := dosTime(opts.Modified)
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\n", cacheVersion, opts.Level, date, tm)
+	for _, e := range entries {
+		if e.Type == TypeFile && e.ID == (FileID{}) {
+			return ""
+		}
+		fmt.Fprintf(h, "%q\x00%q\x00%d\x00%t\x00%d\x00%q\x00%+v\n", e.Name, e.Source, e.Type, e.Exec, e.Size, e.Link, e.ID)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // saveIndex records where the zip just written at dst keeps each file's
-// bytes, written atomically so a cut-off save never leaves a bad index.
-func saveIndex(dir, dst string, level int, files map[string]indexEntry) error {
+// bytes, and what it was made of, written atomically so a cut-off save
+// never leaves a bad index.
+func saveIndex(dir, dst string, level int, files map[string]indexEntry, inputs string, res Result) error {
 	fi, err := os.Stat(dst)
 	if err != nil {
 		return err
@@ -82,7 +127,8 @@ func saveIndex(dir, dst string, level int, files map[string]indexEntry) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := json.Marshal(index{Version: cacheVersion, Level: level, ZipSize: fi.Size(), ZipTime: fi.ModTime().UnixNano(), Files: files})
+	b, err := json.Marshal(index{Version: cacheVersion, Level: level, ZipSize: fi.Size(), Zip: IDOf(fi), Files: files,
+		Inputs: inputs, SHA256: hex.EncodeToString(res.SHA256[:]), Entries: res.Entries, FileCount: res.Files, UnzippedBytes: res.UnzippedBytes})
 	if err != nil {
 		return err
 	}

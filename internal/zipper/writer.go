@@ -79,6 +79,10 @@ type Result struct {
 	ZippedBytes   int64 // size of the zip file
 	SHA256        [32]byte
 	Reused        int // files whose compressed bytes came from the cache
+	// Unchanged says the zip at the destination was already the one these
+	// entries make (the cache recorded making it from the same input, and
+	// it is still that file, untouched), so nothing was written.
+	Unchanged bool
 }
 
 // WriteFile writes entries, read from src, as a zip at dst. entries must be
@@ -99,6 +103,20 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	var (
+		inputs string
+		prev   *previous
+	)
+	if opts.CacheDir != "" {
+		inputs = inputsDigest(entries, opts)
+		prev = openPrevious(opts.CacheDir, dst, opts.Level)
+		if prev != nil {
+			defer prev.f.Close()
+			if r, ok := prev.unchanged(inputs); ok {
+				return r, nil
+			}
+		}
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
 		return res, err
@@ -110,13 +128,6 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 		}
 	}()
 
-	var prev *previous
-	if opts.CacheDir != "" {
-		prev = openPrevious(opts.CacheDir, dst, opts.Level)
-		if prev != nil {
-			defer prev.f.Close()
-		}
-	}
 	w := &writer{f: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), hash: sha256.New(), src: src, opts: opts, prev: prev}
 	if err := w.run(ctx, entries); err != nil {
 		return res, err
@@ -140,7 +151,7 @@ func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opt
 	res.ZippedBytes = w.pos
 	copy(res.SHA256[:], sum)
 	if opts.CacheDir != "" {
-		if err := saveIndex(opts.CacheDir, dst, opts.Level, w.index); err != nil {
+		if err := saveIndex(opts.CacheDir, dst, opts.Level, w.index, inputs, res); err != nil {
 			return res, fmt.Errorf("saving build cache: %w", err)
 		}
 	}

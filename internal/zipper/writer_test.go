@@ -288,9 +288,33 @@ func TestCacheReuseIsByteIdentical(t *testing.T) {
 	if cold.Reused != 0 {
 		t.Fatalf("cold build reused %d files", cold.Reused)
 	}
+	before, err := os.Stat(zp)
+	must(t, err)
 	warm := write(t, src, zp, zipper.Options{Level: -1, CacheDir: cache})
 	if warm.Reused != 9 || warm.SHA256 != cold.SHA256 {
 		t.Fatalf("warm build: reused %d of 9 files, same bytes %v", warm.Reused, warm.SHA256 == cold.SHA256)
+	}
+	// Nothing changed: the zip is kept as it is, not written again.
+	after, err := os.Stat(zp)
+	must(t, err)
+	if cold.Unchanged || !warm.Unchanged || !os.SameFile(before, after) || warm.Entries != cold.Entries ||
+		warm.Files != cold.Files || warm.UnzippedBytes != cold.UnzippedBytes || warm.ZippedBytes != cold.ZippedBytes {
+		t.Fatalf("unchanged tree: cold %+v, warm %+v, same file %v", cold, warm, os.SameFile(before, after))
+	}
+	// Another timestamp is another zip.
+	if r := write(t, src, filepath.Join(out, "other-time.zip"), zipper.Options{Level: -1, Modified: epoch.AddDate(1, 0, 0), CacheDir: cache}); r.Unchanged || r.SHA256 == cold.SHA256 {
+		t.Fatalf("another timestamp gave the same zip")
+	}
+	// A zip damaged in place, size and mtime kept, lends nothing: its
+	// change time no longer matches the index.
+	f, err := os.OpenFile(zp, os.O_RDWR, 0)
+	must(t, err)
+	_, err = f.WriteAt([]byte{0xff, 0xff, 0xff, 0xff}, before.Size()/2)
+	must(t, err)
+	must(t, f.Close())
+	must(t, os.Chtimes(zp, before.ModTime(), before.ModTime()))
+	if r := write(t, src, zp, zipper.Options{Level: -1, CacheDir: cache}); r.Unchanged || r.Reused != 0 || r.SHA256 != cold.SHA256 {
+		t.Fatalf("damaged zip: unchanged %v, reused %d, same as cold %v", r.Unchanged, r.Reused, r.SHA256 == cold.SHA256)
 	}
 	// Change one file: it alone is compressed again, and the result is the
 	// zip a cold build of the new tree gives.
