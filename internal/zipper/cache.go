@@ -90,12 +90,18 @@ func openPrevious(dir, dst string, level int) *previous {
 // these inputs: then it is the zip this build would write, and nothing is
 // written.
 func (p *previous) unchanged(inputs string) (Result, bool) {
+	var res Result
 	if inputs == "" || p.ix.Inputs != inputs {
+		return res, false
+	}
+	if len(p.ix.SHA256) != hex.EncodedLen(len(res.SHA256)) {
+		return res, false
+	}
+	if _, err := hex.Decode(res.SHA256[:], []byte(p.ix.SHA256)); err != nil {
 		return Result{}, false
 	}
-	res := Result{Entries: p.ix.Entries, Files: p.ix.FileCount, UnzippedBytes: p.ix.UnzippedBytes, ZippedBytes: p.ix.ZipSize,
-		Reused: len(p.ix.Files), Unchanged: true}
-	hex.Decode(res.SHA256[:], []byte(p.ix.SHA256))
+	res.Entries, res.Files, res.UnzippedBytes, res.ZippedBytes = p.ix.Entries, p.ix.FileCount, p.ix.UnzippedBytes, p.ix.ZipSize
+	res.Reused, res.Unchanged = len(p.ix.Files), true
 	return res, true
 }
 

@@ -516,3 +516,34 @@ func TestMemoryBounded(t *testing.T) {
 		t.Errorf("peak heap in use %d MiB, budget %d MiB", peak>>20, budget>>20)
 	}
 }
+
+// TestCacheIndexDamaged: an index edited by hand or cut short is never
+// trusted, whatever it says; the zip is written as a cold build would.
+func TestCacheIndexDamaged(t *testing.T) {
+	src := makeTree(t)
+	out := t.TempDir()
+	cache := filepath.Join(out, ".cache")
+	zp := filepath.Join(out, "main.zip")
+	cold := write(t, src, zp, zipper.Options{Level: -1, CacheDir: cache})
+	ixPath := filepath.Join(cache, "main.zip.index.json")
+	good, err := os.ReadFile(ixPath)
+	must(t, err)
+	for name, damage := range map[string]func(string) string{
+		"long hash": func(s string) string { return strings.Replace(s, `"sha256":"`, `"sha256":"abcd`, 1) },
+		"bad hash": func(s string) string {
+			i := strings.Index(s, `"sha256":"`) + len(`"sha256":"`)
+			return s[:i] + "zz" + s[i+2:]
+		},
+		"cut short":  func(s string) string { return s[:len(s)/2] },
+		"no version": func(s string) string { return strings.Replace(s, `"version":"`, `"version":"x`, 1) },
+	} {
+		must(t, os.WriteFile(ixPath, []byte(damage(string(good))), 0o644))
+		r := write(t, src, zp, zipper.Options{Level: -1, CacheDir: cache})
+		if r.SHA256 != cold.SHA256 || r.SHA256 != fileSHA(t, zp) {
+			t.Errorf("%s: the zip differs from a cold build's, or the result from the file", name)
+		}
+		if r.Unchanged {
+			t.Errorf("%s: trusted a damaged index", name)
+		}
+	}
+}
