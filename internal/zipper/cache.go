@@ -70,7 +70,7 @@ func openPrevious(dir, dst string, level int) *previous {
 		return nil
 	}
 	for _, rec := range ix.Files {
-		if rec.Offset < 0 || rec.CSize < 0 || rec.Offset+rec.CSize > ix.ZipSize {
+		if rec.Offset < 0 || rec.CSize < 0 || rec.Offset > ix.ZipSize || rec.CSize > ix.ZipSize-rec.Offset {
 			return nil
 		}
 	}
