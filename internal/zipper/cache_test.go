@@ -2,8 +2,8 @@ package zipper
 
 import (
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
