@@ -61,12 +61,8 @@ func classify(name, diskPath string, isDir bool) Verdict {
 		}
 		return Verdict{}
 	}
-	if !harmlessEnv[name] {
-		for _, s := range secretFiles {
-			if s.match(name) {
-				return Verdict{Reason: s.reason, Secret: true}
-			}
-		}
+	if r, ok := secretFile(name); ok {
+		return Verdict{Reason: r, Secret: true}
 	}
 	for _, d := range defaultExcludedFiles {
 		if d.match(name) {
@@ -153,7 +149,13 @@ func Secret(rel string) (reason string, ok bool) {
 			return r, true
 		}
 	}
-	if harmlessEnv[base] || !maybeSecretName(base) {
+	return secretFile(base)
+}
+
+// secretFile reports whether a file's base name is a key, environment or
+// credentials file, and what kind.
+func secretFile(base string) (reason string, ok bool) {
+	if harmlessEnv[base] {
 		return "", false
 	}
 	for _, s := range secretFiles {
@@ -162,15 +164,4 @@ func Secret(rel string) (reason string, ok bool) {
 		}
 	}
 	return "", false
-}
-
-// maybeSecretName is a quick test that every secretFiles glob implies: a
-// dot file, an id_* key, or a key-store extension. It spares the globs for
-// the thousands of ordinary names in a layer.
-func maybeSecretName(base string) bool {
-	switch path.Ext(base) {
-	case ".pem", ".key", ".p12", ".pfx", ".jks":
-		return true
-	}
-	return strings.HasPrefix(base, ".") || strings.HasPrefix(base, "id_")
 }
