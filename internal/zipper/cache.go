@@ -46,9 +46,8 @@ type index struct {
 
 // previous is a zip from an earlier build that may lend its bytes.
 type previous struct {
-	f     *os.File
-	files map[string]indexEntry
-	ix    *index
+	f  *os.File
+	ix *index
 }
 
 func indexPath(dir, dst string) string {
@@ -83,7 +82,7 @@ func openPrevious(dir, dst string, level int) *previous {
 		f.Close()
 		return nil
 	}
-	return &previous{f: f, files: ix.Files, ix: &ix}
+	return &previous{f: f, ix: &ix}
 }
 
 // unchanged returns the Result of the previous zip when it was made from

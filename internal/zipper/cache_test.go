@@ -40,7 +40,7 @@ func FuzzCacheIndex(f *testing.F) {
 			return
 		}
 		defer p.f.Close()
-		for name, rec := range p.files {
+		for name, rec := range p.ix.Files {
 			if rec.Offset < 0 || rec.CSize < 0 || rec.Offset > fi.Size() || rec.CSize > fi.Size()-rec.Offset {
 				t.Fatalf("%s: accepted a record outside the zip: %+v", name, rec)
 			}

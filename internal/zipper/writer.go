@@ -249,7 +249,7 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 	if w.prev != nil {
 		for i := range entries {
 			e := &entries[i]
-			if rec, ok := w.prev.files[e.Name]; ok && e.Type == TypeFile && e.ID != (FileID{}) && rec.ID == e.ID {
+			if rec, ok := w.prev.ix.Files[e.Name]; ok && e.Type == TypeFile && e.ID != (FileID{}) && rec.ID == e.ID {
 				reuse[i] = &rec
 			}
 		}
