@@ -75,12 +75,9 @@ func TestCampaignAgainstMoto(t *testing.T) {
 	const perRegion = 15
 	for _, r := range regions {
 		for i := range perRegion {
-			_, err := lambdas[r].CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(fmt.Sprintf("svc-%02d", i)),
+			awstest.CreateFunction(t, lambdas[r], &lambda.CreateFunctionInput{FunctionName: aws.String(fmt.Sprintf("svc-%02d", i)),
 				Role: role, Runtime: ltypes.RuntimePython39, Handler: aws.String("handler.handler"),
 				Code: &ltypes.FunctionCode{ZipFile: code}, Layers: []string{layerFor(r, "python3.9")}})
-			if err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 

@@ -41,10 +41,8 @@ func fleet(t *testing.T) (cfg aws.Config, account string, published []publish.Re
 	code, _ := os.ReadFile(dist + "/main.zip")
 	old := published[0].VersionARN // deps for python3.9-x86_64
 	mk := func(name string, rt ltypes.Runtime, tags map[string]string, layers ...string) {
-		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: rt,
-			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: code}, Layers: layers, Tags: tags}); err != nil {
-			t.Fatal(err)
-		}
+		awstest.CreateFunction(t, lc, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: rt,
+			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: code}, Layers: layers, Tags: tags})
 	}
 	mk("orders-api", ltypes.RuntimePython39, map[string]string{"team": "orders"}, old)
 	mk("orders-worker", ltypes.RuntimePython39, map[string]string{"team": "orders"}, old)

@@ -68,11 +68,9 @@ func TestCampaignApplyMoto(t *testing.T) {
 	role := awstest.LambdaRole(t, cfg)
 	code, _ := os.ReadFile(filepath.Join(dist, "main.zip"))
 	for i := range 6 {
-		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(fmt.Sprintf("api-%d", i)), Role: role,
+		awstest.CreateFunction(t, lc, &lambda.CreateFunctionInput{FunctionName: aws.String(fmt.Sprintf("api-%d", i)), Role: role,
 			Runtime: ltypes.RuntimePython39, Architectures: []ltypes.Architecture{ltypes.ArchitectureArm64}, Handler: aws.String("handler.handler"),
-			Code: &ltypes.FunctionCode{ZipFile: code}, Layers: []string{old}}); err != nil {
-			t.Fatal(err)
-		}
+			Code: &ltypes.FunctionCode{ZipFile: code}, Layers: []string{old}})
 	}
 	// api-0 serves through an alias on a published version, which the
 	// plan points out.

@@ -33,10 +33,8 @@ func TestScanMoto(t *testing.T) {
 	}
 	mk := func(region, name string, rt ltypes.Runtime, arch ltypes.Architecture) {
 		lc := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = region })
-		if _, err := lc.CreateFunction(t.Context(), &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: rt,
-			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: zip}, Architectures: []ltypes.Architecture{arch}}); err != nil {
-			t.Fatal(err)
-		}
+		awstest.CreateFunction(t, lc, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: rt,
+			Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: zip}, Architectures: []ltypes.Architecture{arch}})
 	}
 	mk("eu-west-1", "orders", ltypes.RuntimePython39, ltypes.ArchitectureX8664)
 	mk("eu-west-1", "billing", ltypes.RuntimePython312, ltypes.ArchitectureArm64)

@@ -7,6 +7,7 @@ package awstest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -19,7 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 var seq atomic.Int64
@@ -78,4 +82,35 @@ func LambdaRole(t *testing.T, cfg aws.Config) *string {
 		t.Fatal(err)
 	}
 	return out.Role.Arn
+}
+
+// CreateFunction creates a function for a test's setup. The SDK retries a
+// request whose connection dropped after moto_server had already acted on
+// it, and CreateFunction is not idempotent: the retry is refused with
+// ResourceConflictException although the function was created as asked.
+// In a test's own fresh account no one else creates that name, so a
+// conflict on a retried call means the first attempt landed; the function
+// is read back to be sure.
+func CreateFunction(t *testing.T, lc *lambda.Client, in *lambda.CreateFunctionInput) {
+	t.Helper()
+	attempts := 0
+	_, err := lc.CreateFunction(t.Context(), in, func(o *lambda.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Finalize.Insert(middleware.FinalizeMiddlewareFunc("layerkit-count-attempts",
+				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+					attempts++
+					return next.HandleFinalize(ctx, in)
+				}), "Retry", middleware.After)
+		})
+	})
+	var conflict *ltypes.ResourceConflictException
+	if errors.As(err, &conflict) && attempts > 1 {
+		if _, gerr := lc.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: in.FunctionName}); gerr == nil {
+			t.Logf("function %s: created by attempt 1 of %d (a retry was refused as a conflict)", aws.ToString(in.FunctionName), attempts)
+			return
+		}
+	}
+	if err != nil {
+		t.Fatalf("creating function %s: %v", aws.ToString(in.FunctionName), err)
+	}
 }
