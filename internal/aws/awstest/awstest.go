@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -76,8 +77,19 @@ func Moto(t *testing.T) (endpoint, account string, cfg aws.Config) {
 // needs, and returns its ARN.
 func LambdaRole(t *testing.T, cfg aws.Config) *string {
 	t.Helper()
-	out, err := iam.NewFromConfig(cfg).CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String("layerkit-test-fn"),
+	ic := iam.NewFromConfig(cfg)
+	name := aws.String("layerkit-test-fn")
+	out, err := ic.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: name,
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	var exists *iamtypes.EntityAlreadyExistsException
+	if errors.As(err, &exists) {
+		// The test's account is its own: the role exists because a
+		// retried CreateRole's first attempt landed (see CreateFunction).
+		got, gerr := ic.GetRole(t.Context(), &iam.GetRoleInput{RoleName: name})
+		if gerr == nil {
+			return got.Role.Arn
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
