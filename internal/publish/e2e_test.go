@@ -122,7 +122,8 @@ func TestMotoEndToEnd(t *testing.T) {
 
 // faultyTransport fails requests on purpose before they reach moto: a 503,
 // a throttling answer, or a dropped connection, for the first tries of each
-// operation.
+// operation. The fourth try of PublishLayerVersion reaches moto and its
+// answer is lost: the version exists, the caller sees a reset connection.
 type faultyTransport struct {
 	mu       sync.Mutex
 	seen     map[string]int
@@ -143,6 +144,22 @@ func (f *faultyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		fault = "5xx"
 	case 3:
 		fault = "drop"
+	case 4:
+		if req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, "/2018-10-31/layers/") {
+			fault = "lost"
+		}
+	}
+	if fault == "lost" {
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		f.mu.Lock()
+		f.injected[fault]++
+		f.mu.Unlock()
+		return nil, &netErr{syscall.ECONNRESET}
 	}
 	if fault == "" {
 		return http.DefaultTransport.RoundTrip(req)
@@ -183,7 +200,8 @@ func (e *netErr) Timeout() bool   { return false }
 func (e *netErr) Temporary() bool { return true }
 
 // TestMotoRetriesFaults: every operation is first throttled, then answered
-// 503, then cut off; publishing still completes, once per layer and region.
+// 503, then cut off, and each layer's publication is lost on its way back;
+// publishing still completes, once per layer and region.
 func TestMotoRetriesFaults(t *testing.T) {
 	ep, account, cfg := awstest.Moto(t)
 	o := options(t)
@@ -199,7 +217,7 @@ func TestMotoRetriesFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ft.injected["throttle"] == 0 || ft.injected["5xx"] == 0 || ft.injected["drop"] == 0 {
+	if ft.injected["throttle"] == 0 || ft.injected["5xx"] == 0 || ft.injected["drop"] == 0 || ft.injected["lost"] == 0 {
 		t.Errorf("faults injected: %v", ft.injected)
 	}
 	for _, r := range rs {

@@ -13,8 +13,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -272,19 +274,24 @@ func publishOne(ctx context.Context, cl Clients, o Options, region string, a lay
 			content.ZipFile = b
 		}
 		o.progress(Event{Region: region, Layer: name, Step: "publish"})
-		out, err := lc.PublishLayerVersion(ctx, &lambda.PublishLayerVersionInput{
+		out, found, err := publishVersion(ctx, lc, &lambda.PublishLayerVersionInput{
 			LayerName: aws.String(name), Content: content, Description: aws.String(desc),
 			CompatibleRuntimes:      []ltypes.Runtime{ltypes.Runtime(a.Runtime)},
 			CompatibleArchitectures: []ltypes.Architecture{ltypes.Architecture(a.Arch)},
 			LicenseInfo:             optional(o.License),
-		})
-		if err != nil {
+		}, func(v *lambda.GetLayerVersionOutput) bool { return sameVersion(v, a, desc, o.License) })
+		switch {
+		case err != nil:
 			return nil, classify(region, "publishing layer "+name, err)
+		case found != nil:
+			// An answer was lost after Lambda made the version.
+			r.LayerARN, r.Version, r.VersionARN, r.Published = aws.ToString(found.LayerArn), found.Version, aws.ToString(found.LayerVersionArn), true
+		default:
+			if got := aws.ToString(out.Content.CodeSha256); got != a.CodeSHA256 {
+				return nil, fmt.Errorf("publishing layer %s in %s: Lambda computed CodeSha256 %s, the build %s: the zip changed since it was built, or the S3 object is not the zip", name, region, got, a.CodeSHA256)
+			}
+			r.LayerARN, r.Version, r.VersionARN, r.Published = aws.ToString(out.LayerArn), out.Version, aws.ToString(out.LayerVersionArn), true
 		}
-		if got := aws.ToString(out.Content.CodeSha256); got != a.CodeSHA256 {
-			return nil, fmt.Errorf("publishing layer %s in %s: Lambda computed CodeSha256 %s, the build %s: the zip changed since it was built, or the S3 object is not the zip", name, region, got, a.CodeSHA256)
-		}
-		r.LayerARN, r.Version, r.VersionARN, r.Published = aws.ToString(out.LayerArn), out.Version, aws.ToString(out.LayerVersionArn), true
 	}
 	for _, p := range o.Share {
 		o.progress(Event{Region: region, Layer: name, Step: "share"})
@@ -294,6 +301,45 @@ func publishOne(ctx context.Context, cl Clients, o Options, region string, a lay
 		r.Shared = append(r.Shared, p.String())
 	}
 	return r, nil
+}
+
+// publishVersion publishes a layer version, retrying as the client's
+// retryer says, but never blindly: PublishLayerVersion is not idempotent,
+// and an answer lost after Lambda acted (a dropped connection, a timeout, a
+// 5xx from a proxy) would make a blind retry publish the same zip twice.
+// Before each new try the newest version is read back; when same says it
+// is the one asked for, it is returned as found and nothing is published
+// again.
+func publishVersion(ctx context.Context, lc LambdaAPI, in *lambda.PublishLayerVersionInput, same func(*lambda.GetLayerVersionOutput) bool) (out *lambda.PublishLayerVersionOutput, found *lambda.GetLayerVersionOutput, err error) {
+	var retryer aws.Retryer
+	switch c := lc.(type) {
+	case *lambda.Client:
+		retryer = c.Options().Retryer
+	case interface{ Retryer() aws.Retryer }: // fakes
+		retryer = c.Retryer()
+	default:
+		retryer = retry.NewStandard()
+	}
+	once := func(o *lambda.Options) { o.RetryMaxAttempts = 1 }
+	for attempt := 1; ; attempt++ {
+		out, err = lc.PublishLayerVersion(ctx, in, once)
+		if err == nil || attempt >= retryer.MaxAttempts() || !retryer.IsErrorRetryable(err) {
+			return out, nil, err
+		}
+		delay, derr := retryer.RetryDelay(attempt, err)
+		if derr != nil {
+			return nil, nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, err
+		case <-time.After(delay):
+		}
+		latest, lerr := latestMatching(ctx, lc, aws.ToString(in.LayerName), aws.ToString(in.Description))
+		if lerr == nil && latest != nil && same(latest) {
+			return nil, latest, nil
+		}
+	}
 }
 
 func optional(s string) *string {

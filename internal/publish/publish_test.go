@@ -69,8 +69,40 @@ func TestPublishTwiceIsIdempotent(t *testing.T) {
 	}
 }
 
-// TestPublishResumesAfterCut: the connection drops after Lambda made the
-// version; the rerun finds it and publishes nothing twice.
+// TestPublishLostAnswer: the connection drops after Lambda made the
+// version. The retry looks first, finds the version, and publishes nothing
+// twice.
+func TestPublishLostAnswer(t *testing.T) {
+	c, o := cloud(), options(t)
+	o.Regions = []string{"eu-west-1"}
+	lost := 0
+	c.After = func(region, op string) error {
+		if op == "PublishLayerVersion" && lost == 0 {
+			lost++
+			return errors.New("read tcp 127.0.0.1:50000->127.0.0.1:443: read: connection reset by peer")
+		}
+		return nil
+	}
+	rs, err := publish.Publish(t.Context(), c.Clients(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lost != 1 {
+		t.Fatalf("%d answers lost, want 1", lost)
+	}
+	for _, r := range rs {
+		if v := c.Versions("eu-west-1", r.Name); !slices.Equal(v, []int64{1}) || !r.Published || r.Version != 1 {
+			t.Errorf("%s versions %v, result %+v; want [1], published", r.Name, v, r)
+		}
+	}
+	if n := c.Calls["PublishLayerVersion"]; n != 2 {
+		t.Errorf("PublishLayerVersion called %d times, want 2 (one per layer)", n)
+	}
+}
+
+// TestPublishResumesAfterCut: an error that is not retried ends the run
+// after Lambda made the version; the rerun finds it and publishes nothing
+// twice.
 func TestPublishResumesAfterCut(t *testing.T) {
 	c, o := cloud(), options(t)
 	o.Regions = []string{"eu-west-1"}
@@ -78,12 +110,12 @@ func TestPublishResumesAfterCut(t *testing.T) {
 	c.After = func(region, op string) error {
 		if op == "PublishLayerVersion" {
 			if n++; n == 2 {
-				return errors.New("read tcp: connection reset by peer")
+				return errors.New("injected: answer lost")
 			}
 		}
 		return nil
 	}
-	if _, err := publish.Publish(t.Context(), c.Clients(), o); err == nil || !strings.Contains(err.Error(), "connection reset") {
+	if _, err := publish.Publish(t.Context(), c.Clients(), o); err == nil || !strings.Contains(err.Error(), "answer lost") {
 		t.Fatalf("cut run: %v", err)
 	}
 	c.After = nil

@@ -18,8 +18,10 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -161,6 +163,12 @@ func (c *Cloud) after(region, op string) error {
 type Lambda struct {
 	c      *Cloud
 	region string
+}
+
+// Retryer is the retry policy publishing applies to the calls it retries
+// itself: the SDK's standard one, with waits of at most a millisecond.
+func (l *Lambda) Retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = time.Millisecond })
 }
 
 func (l *Lambda) arn(name string) string {
