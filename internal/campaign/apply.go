@@ -65,6 +65,10 @@ type ApplyOptions struct {
 	// Backoff is the first wait after a throttled call, doubled each time
 	// up to 30 s; 0 means 1 s.
 	Backoff time.Duration
+	// Stage, when set, passes code over Lambda's 50 MB direct-upload limit
+	// through S3 when an architecture change uploads it again; without it
+	// such a function fails with a message saying so.
+	Stage *Stager
 	// Fetch downloads a function's code from the address GetFunction
 	// gives, at most limit bytes; nil uses HTTP.
 	Fetch func(ctx context.Context, url string, limit int64) ([]byte, error)
@@ -442,7 +446,7 @@ func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, err
 		changed = !st.Recorded.Equal(s.Target)
 	}
 	if live.Arch != s.Target.Arch {
-		if err := a.setArch(ctx, api, s.ARN, fc, s.Target.Arch); err != nil {
+		if err := a.setArch(ctx, api, s.Region, s.ARN, fc, s.Target.Arch); err != nil {
 			return true, err
 		}
 		if err := ev(EventCode); err != nil {
@@ -496,7 +500,7 @@ func (a *applier) restore(ctx context.Context, api ApplyAPI, st FunctionState) (
 		if fc, err = a.settle(ctx, api, st.ARN); err != nil {
 			return true, err
 		}
-		if err := a.setArch(ctx, api, st.ARN, fc, rec.Arch); err != nil {
+		if err := a.setArch(ctx, api, st.Region, st.ARN, fc, rec.Arch); err != nil {
 			return true, err
 		}
 	}
@@ -505,10 +509,14 @@ func (a *applier) restore(ctx context.Context, api ApplyAPI, st FunctionState) (
 
 // setArch changes the architecture: Lambda takes it only with code, so the
 // function's own code is downloaded, checked against its CodeSha256 and
-// uploaded again unchanged.
-func (a *applier) setArch(ctx context.Context, api ApplyAPI, arn string, fc *lambda.GetFunctionOutput, arch layers.Arch) error {
+// uploaded again unchanged, in the request or, over Lambda's direct-upload
+// limit, through the Stage bucket.
+func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string, fc *lambda.GetFunctionOutput, arch layers.Arch) error {
 	if fc.Code == nil || aws.ToString(fc.Code.Location) == "" {
 		return errors.New("Lambda gave no address for the function's code, so it cannot be uploaded again for the new architecture")
+	}
+	if size := fc.Configuration.CodeSize; size > layers.MaxDirectUploadBytes && a.o.Stage == nil {
+		return errUnstaged(size) // known before downloading it
 	}
 	code, err := a.o.Fetch(ctx, aws.ToString(fc.Code.Location), layers.MaxUnzippedBytes)
 	if err != nil {
@@ -518,18 +526,36 @@ func (a *applier) setArch(ctx context.Context, api ApplyAPI, arn string, fc *lam
 	if got, want := base64.StdEncoding.EncodeToString(sum[:]), aws.ToString(fc.Configuration.CodeSha256); got != want {
 		return fmt.Errorf("the downloaded code has SHA-256 %s, not the function's %s: not uploaded", got, want)
 	}
-	if len(code) > layers.MaxDirectUploadBytes {
-		return fmt.Errorf("the code is %d bytes, over Lambda's %d-byte direct upload limit: deploy it for %s with your deploy tool, then apply again", len(code), layers.MaxDirectUploadBytes, arch)
+	in := &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(arn), Architectures: []ltypes.Architecture{ltypes.Architecture(arch)}}
+	if len(code) <= layers.MaxDirectUploadBytes {
+		in.ZipFile = code
+	} else {
+		if a.o.Stage == nil {
+			return errUnstaged(int64(len(code)))
+		}
+		bucket, key, err := a.o.Stage.put(ctx, region, aws.ToString(fc.Configuration.FunctionName), code)
+		if err != nil {
+			return err
+		}
+		// Lambda copies the code when the update starts; the staged
+		// copy goes once the update is over, whatever its outcome. A
+		// failed delete leaves a harmless object under the prefix.
+		defer a.o.Stage.remove(context.WithoutCancel(ctx), region, bucket, key)
+		in.S3Bucket, in.S3Key = aws.String(bucket), aws.String(key)
 	}
+	code = nil // up to 250 MB: not held through the wait
 	err = a.call(ctx, api, arn, func() error {
-		_, err := api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(arn), ZipFile: code,
-			Architectures: []ltypes.Architecture{ltypes.Architecture(arch)}})
+		_, err := api.UpdateFunctionCode(ctx, in)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("UpdateFunctionCode to %s: %w", arch, err)
 	}
 	return a.waitUpdated(ctx, api, arn)
+}
+
+func errUnstaged(size int64) error {
+	return fmt.Errorf("the code is %d bytes, over Lambda's %d-byte direct upload limit: apply again with --stage-bucket BUCKET (in the function's region) to pass it through S3", size, layers.MaxDirectUploadBytes)
 }
 
 // setConfig sets runtime and layers (the list replaces the old one).

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/layerkit/layerkit/internal/campaign"
 	"github.com/layerkit/layerkit/layers"
@@ -48,6 +50,57 @@ type fakeLambda struct {
 	inFlight int                       // functions with an update InProgress
 	// MaxInFlight is the most functions that were updating at once.
 	MaxInFlight int
+	// S3 holds staged code UpdateFunctionCode reads.
+	S3 *fakeS3
+}
+
+// fakeS3 is buckets in regions holding objects.
+type fakeS3 struct {
+	mu      sync.Mutex
+	buckets map[string]string // name -> region
+	objects map[string][]byte // bucket/key
+	Puts    int
+}
+
+func (s *fakeS3) get(bucket, key, region string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.objects[bucket+"/"+key]
+	return b, ok && s.buckets[bucket] == region
+}
+
+func (s *fakeS3) client(region string) campaign.StageAPI { return s3Client{s, region} }
+
+type s3Client struct {
+	s      *fakeS3
+	region string
+}
+
+func (c s3Client) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	b, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	if got := base64.StdEncoding.EncodeToString(sum[:]); got != aws.ToString(in.ChecksumSHA256) {
+		return nil, fmt.Errorf("BadDigest: checksum %s, body %s", aws.ToString(in.ChecksumSHA256), got)
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	bucket := aws.ToString(in.Bucket)
+	if r, ok := c.s.buckets[bucket]; !ok || r != c.region {
+		return nil, fmt.Errorf("NoSuchBucket: %s in %s", bucket, c.region)
+	}
+	c.s.objects[bucket+"/"+aws.ToString(in.Key)] = b
+	c.s.Puts++
+	return &s3.PutObjectOutput{}, nil
+}
+
+func (c s3Client) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	delete(c.s.objects, aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key))
+	return &s3.DeleteObjectOutput{}, nil
 }
 
 type fakeFn struct {
@@ -66,10 +119,29 @@ type fakeFn struct {
 	FailUpdateTo string
 	// SmokeFailsOn makes invocations fail on this runtime.
 	SmokeFailsOn string
+	// orig is the code the function was made with; the campaign must
+	// never change it.
+	orig []byte
+	// sumOf is the code sum was computed for.
+	sumOf []byte
+	sum   [32]byte
 }
 
+// codeSum is the SHA-256 of fn.code, computed once per code (polls of a
+// function with 50 MB of code would otherwise hash it every time).
+func (fn *fakeFn) codeSum() [32]byte {
+	if len(fn.sumOf) != len(fn.code) || (len(fn.code) > 0 && &fn.sumOf[0] != &fn.code[0]) || fn.sumOf == nil {
+		fn.sumOf, fn.sum = fn.code, sha256.Sum256(fn.code)
+	}
+	return fn.sum
+}
+
+// setCode gives fn code to start with.
+func (fn *fakeFn) setCode(code []byte) { fn.code, fn.orig = code, code }
+
 func newFakeLambda(t *testing.T) *fakeLambda {
-	f := &fakeLambda{fns: map[string]*fakeFn{}, UpdatePolls: 2, ActivatePolls: 3, Calls: map[string]int{}, FnCalls: map[string]map[string]int{}}
+	f := &fakeLambda{fns: map[string]*fakeFn{}, UpdatePolls: 2, ActivatePolls: 3, Calls: map[string]int{}, FnCalls: map[string]map[string]int{},
+		S3: &fakeS3{buckets: map[string]string{}, objects: map[string][]byte{}}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		fn := f.fns[strings.TrimPrefix(r.URL.Path, "/code/")]
@@ -94,7 +166,8 @@ func (f *fakeLambda) add(region, name, runtime, arch string, layers ...string) *
 	defer f.mu.Unlock()
 	arn := fmt.Sprintf("arn:aws:lambda:%s:123456789012:function:%s", region, name)
 	fn := &fakeFn{region: region, name: name, arn: arn, runtime: runtime, arch: arch, layers: layers,
-		code: []byte("zip of " + name), state: ltypes.StateActive, last: ltypes.LastUpdateStatusSuccessful}
+		state: ltypes.StateActive, last: ltypes.LastUpdateStatusSuccessful}
+	fn.setCode([]byte("zip of " + name))
 	f.fns[arn] = fn
 	return fn
 }
@@ -203,10 +276,10 @@ func (c regionClient) GetFunction(ctx context.Context, in *lambda.GetFunctionInp
 	}
 	defer c.f.leave("GetFunction", arn)
 	c.f.tick(fn)
-	sum := sha256.Sum256(fn.code)
+	sum := fn.codeSum()
 	cfg := &ltypes.FunctionConfiguration{FunctionName: aws.String(fn.name), FunctionArn: aws.String(fn.arn),
 		Runtime: ltypes.Runtime(fn.runtime), Architectures: []ltypes.Architecture{ltypes.Architecture(fn.arch)},
-		CodeSha256: aws.String(base64.StdEncoding.EncodeToString(sum[:])), State: fn.state, LastUpdateStatus: fn.last,
+		CodeSha256: aws.String(base64.StdEncoding.EncodeToString(sum[:])), CodeSize: int64(len(fn.code)), State: fn.state, LastUpdateStatus: fn.last,
 		PackageType: ltypes.PackageTypeZip}
 	if fn.reason != "" {
 		cfg.LastUpdateStatusReason = aws.String(fn.reason)
@@ -229,9 +302,20 @@ func (c regionClient) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateF
 		c.f.mu.Unlock()
 		return nil, err
 	}
+	code := slices.Clone(in.ZipFile)
+	if in.S3Bucket != nil {
+		var ok bool
+		if code, ok = c.f.S3.get(aws.ToString(in.S3Bucket), aws.ToString(in.S3Key), c.region); !ok {
+			c.f.mu.Unlock()
+			return nil, &ltypes.InvalidParameterValueException{Message: aws.String("Error occurred while GetObject. S3 Error Code: NoSuchKey")}
+		}
+	} else if len(code) > layers.MaxDirectUploadBytes {
+		c.f.mu.Unlock()
+		return nil, &ltypes.RequestTooLargeException{Message: aws.String("Request must be smaller than 69905067 bytes for the UpdateFunctionCode operation")}
+	}
 	defer c.f.leave("UpdateFunctionCode", arn)
+	fn.code = code
 	c.f.startUpdate(fn)
-	fn.code = slices.Clone(in.ZipFile)
 	if len(in.Architectures) > 0 {
 		fn.arch = string(in.Architectures[0])
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/layerkit/layerkit/internal/aws/awstest"
 	"github.com/layerkit/layerkit/internal/campaign"
+	"github.com/layerkit/layerkit/layers"
 	"github.com/layerkit/layerkit/internal/publish"
 	"github.com/layerkit/layerkit/internal/testutil"
 )
@@ -137,5 +138,43 @@ func TestPlanWithoutListAliases(t *testing.T) {
 	if len(p.Functions) != 1 || p.Functions[0].Blocked() || len(p.Functions[0].Aliases) != 0 ||
 		!strings.Contains(strings.Join(p.Functions[0].Notes, "\n"), "aliases not checked") {
 		t.Errorf("plan = %+v", p.Functions)
+	}
+}
+
+// bigCode is a Lambda client that reports every function's code as 60 MB
+// zipped (moto would need that much uploaded through S3 to say so).
+type bigCode struct{ *lambda.Client }
+
+func (c bigCode) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, o ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
+	out, err := c.Client.ListFunctions(ctx, in, o...)
+	if out != nil {
+		for i := range out.Functions {
+			out.Functions[i].CodeSize = 60 << 20
+		}
+	}
+	return out, err
+}
+
+// TestPlanBigCodeArchChange: moving code over the 50 MB direct upload to
+// another architecture is planned with a note that apply needs a staging
+// bucket; keeping the architecture needs none.
+func TestPlanBigCodeArchChange(t *testing.T) {
+	cfg, _, published, _ := fleet(t)
+	client := func(r string) campaign.LambdaAPI {
+		return bigCode{lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = r })}
+	}
+	for _, arch := range []layers.Arch{"arm64", ""} {
+		p, err := campaign.MakePlan(t.Context(), client, campaign.PlanOptions{From: "python3.9", To: "python3.12", Arch: arch,
+			Regions: []string{"eu-west-1"}, Published: published, Select: "orders-api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Functions) != 1 {
+			t.Fatalf("arch %q: %d functions", arch, len(p.Functions))
+		}
+		noted := strings.Contains(strings.Join(p.Functions[0].Notes, "\n"), "--stage-bucket")
+		if noted != (arch == "arm64") {
+			t.Errorf("arch %q: notes %q", arch, p.Functions[0].Notes)
+		}
 	}
 }

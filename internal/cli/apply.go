@@ -26,7 +26,10 @@ type CampaignApplyOptions struct {
 	Journal string
 	Smoke   string
 	Format  string
-	Apply   campaign.ApplyOptions
+	// StageBucket is where code over the direct-upload limit passes
+	// through for an architecture change.
+	StageBucket string
+	Apply       campaign.ApplyOptions
 }
 
 // NewCmdCampaignApply returns `layerkit campaign apply`.
@@ -38,9 +41,10 @@ func NewCmdCampaignApply(f *Factory, runF func(context.Context, *CampaignApplyOp
 		Long: `Apply changes every function of the plan that is not blocked. For each, it
 first records the current runtime, architecture and layers in the journal;
 then changes the architecture (UpdateFunctionCode with the function's own
-code, unchanged) and waits; then runtime and layers (UpdateFunctionConfiguration)
-and waits; then, with --smoke, invokes it with the event. A function that
-fails is rolled back to what was recorded.
+code, unchanged; code over 50 MB zipped goes through --stage-bucket, and the
+staged copy is deleted after) and waits; then runtime and layers
+(UpdateFunctionConfiguration) and waits; then, with --smoke, invokes it with
+the event. A function that fails is rolled back to what was recorded.
 
 The first --canary functions go first; the rest start only when all of them
 succeeded. After the canary, the run stops starting functions after
@@ -57,6 +61,9 @@ rollback --journal FILE' undoes the campaign.
 Exit status: 0 when every function was applied or had nothing to do, 1 when
 one failed or the canary did, 130 when interrupted (run again to resume).`,
 		Example: `  layerkit campaign apply plan.json --canary 3 --concurrency 8 --smoke events/ping.json
+
+  # Moving to arm64 functions whose code is over 50 MB zipped
+  layerkit campaign apply plan.json --stage-bucket deploy-artifacts-{region}
 
   # After fixing why two functions failed, apply them again
   layerkit campaign apply plan.json --retry`,
@@ -142,6 +149,7 @@ func addApplyFlags(cmd *cobra.Command, opts *CampaignApplyOptions) {
 	cmd.Flags().IntVar(&opts.Apply.Concurrency, "concurrency", 4, "functions changed at once")
 	cmd.Flags().Float64Var(&opts.Apply.Rate, "rate", campaign.DefaultRate, "Lambda control-plane calls per second and region (the account's quota is 15, shared)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "summary format: text or json")
+	cmd.Flags().StringVar(&opts.StageBucket, "stage-bucket", "", "S3 `BUCKET` for code over Lambda's 50 MB direct upload when its architecture changes ({region} in it becomes the function's region)")
 }
 
 func checkApplyFlags(opts *CampaignApplyOptions) error {
@@ -159,11 +167,14 @@ func checkApplyFlags(opts *CampaignApplyOptions) error {
 }
 
 // applyClients connects to AWS and gives campaign the SDK's Lambda
-// clients.
+// clients, and S3's for --stage-bucket.
 func applyClients(ctx context.Context, opts *CampaignApplyOptions) (func(string) campaign.ApplyAPI, error) {
 	cl, err := publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL})
 	if err != nil {
 		return nil, err
+	}
+	if opts.StageBucket != "" {
+		opts.Apply.Stage = &campaign.Stager{Bucket: opts.StageBucket, S3: func(r string) campaign.StageAPI { return cl.S3Client(r) }}
 	}
 	return func(r string) campaign.ApplyAPI { return cl.LambdaClient(r) }, nil
 }

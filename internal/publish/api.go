@@ -32,6 +32,7 @@ type S3API interface {
 type SDKClients interface {
 	Clients
 	LambdaClient(region string) *lambda.Client
+	S3Client(region string) *s3.Client
 }
 
 // Clients gives the API clients for a region. Implementations are safe for

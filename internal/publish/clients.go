@@ -109,7 +109,11 @@ func (c *sdkClients) LambdaClient(region string) *lambda.Client {
 	return cl
 }
 
-func (c *sdkClients) S3(region string) S3API {
+func (c *sdkClients) S3(region string) S3API { return c.S3Client(region) }
+
+// S3Client returns the region's SDK client itself, for callers that need
+// more of the S3 API than publishing (campaign apply's staging).
+func (c *sdkClients) S3Client(region string) *s3.Client {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.s3s[region]; ok {
