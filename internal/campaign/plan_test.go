@@ -13,9 +13,9 @@ import (
 
 	"github.com/layerkit/layerkit/internal/aws/awstest"
 	"github.com/layerkit/layerkit/internal/campaign"
-	"github.com/layerkit/layerkit/layers"
 	"github.com/layerkit/layerkit/internal/publish"
 	"github.com/layerkit/layerkit/internal/testutil"
+	"github.com/layerkit/layerkit/layers"
 )
 
 // fleet publishes the example's layers to eu-west-1 in moto and creates
