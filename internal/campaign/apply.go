@@ -543,7 +543,6 @@ func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string,
 		defer a.o.Stage.remove(context.WithoutCancel(ctx), region, bucket, key)
 		in.S3Bucket, in.S3Key = aws.String(bucket), aws.String(key)
 	}
-	code = nil // up to 250 MB: not held through the wait
 	err = a.call(ctx, api, arn, func() error {
 		_, err := api.UpdateFunctionCode(ctx, in)
 		return err
