@@ -122,22 +122,16 @@ type fakeFn struct {
 	// orig is the code the function was made with; the campaign must
 	// never change it.
 	orig []byte
-	// sumOf is the code sum was computed for.
-	sumOf []byte
-	sum   [32]byte
+	// sum is the code's SHA-256, computed once per code (polls of a
+	// function with 50 MB of code would otherwise hash it every time).
+	sum [32]byte
 }
 
-// codeSum is the SHA-256 of fn.code, computed once per code (polls of a
-// function with 50 MB of code would otherwise hash it every time).
-func (fn *fakeFn) codeSum() [32]byte {
-	if len(fn.sumOf) != len(fn.code) || (len(fn.code) > 0 && &fn.sumOf[0] != &fn.code[0]) || fn.sumOf == nil {
-		fn.sumOf, fn.sum = fn.code, sha256.Sum256(fn.code)
-	}
-	return fn.sum
-}
+// putCode replaces fn's code.
+func (fn *fakeFn) putCode(code []byte) { fn.code, fn.sum = code, sha256.Sum256(code) }
 
 // setCode gives fn code to start with.
-func (fn *fakeFn) setCode(code []byte) { fn.code, fn.orig = code, code }
+func (fn *fakeFn) setCode(code []byte) { fn.putCode(code); fn.orig = code }
 
 func newFakeLambda(t *testing.T) *fakeLambda {
 	f := &fakeLambda{fns: map[string]*fakeFn{}, UpdatePolls: 2, ActivatePolls: 3, Calls: map[string]int{}, FnCalls: map[string]map[string]int{},
@@ -276,7 +270,7 @@ func (c regionClient) GetFunction(ctx context.Context, in *lambda.GetFunctionInp
 	}
 	defer c.f.leave("GetFunction", arn)
 	c.f.tick(fn)
-	sum := fn.codeSum()
+	sum := fn.sum
 	cfg := &ltypes.FunctionConfiguration{FunctionName: aws.String(fn.name), FunctionArn: aws.String(fn.arn),
 		Runtime: ltypes.Runtime(fn.runtime), Architectures: []ltypes.Architecture{ltypes.Architecture(fn.arch)},
 		CodeSha256: aws.String(base64.StdEncoding.EncodeToString(sum[:])), CodeSize: int64(len(fn.code)), State: fn.state, LastUpdateStatus: fn.last,
@@ -314,7 +308,7 @@ func (c regionClient) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateF
 		return nil, &ltypes.RequestTooLargeException{Message: aws.String("Request must be smaller than 69905067 bytes for the UpdateFunctionCode operation")}
 	}
 	defer c.f.leave("UpdateFunctionCode", arn)
-	fn.code = code
+	fn.putCode(code)
 	c.f.startUpdate(fn)
 	if len(in.Architectures) > 0 {
 		fn.arch = string(in.Architectures[0])
