@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -90,19 +91,25 @@ func Prune(ctx context.Context, cl Clients, o PruneOptions) ([]Pruned, error) {
 	return out, err
 }
 
-// layerUse maps each layer version ARN to the functions attaching it.
+// layerUse maps each layer version ARN to the functions attaching it,
+// published function versions included (as NAME:VERSION): a version an
+// alias routes to keeps the layers it was published with.
 func layerUse(ctx context.Context, lc LambdaAPI) (map[string][]string, error) {
 	used := map[string][]string{}
-	p := lambda.NewListFunctionsPaginator(lc, &lambda.ListFunctionsInput{})
+	p := lambda.NewListFunctionsPaginator(lc, &lambda.ListFunctionsInput{FunctionVersion: ltypes.FunctionVersionAll})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range page.Functions {
+			name := aws.ToString(f.FunctionName)
+			if v := aws.ToString(f.Version); v != "" && v != "$LATEST" {
+				name += ":" + v
+			}
 			for _, l := range f.Layers {
 				arn := aws.ToString(l.Arn)
-				used[arn] = append(used[arn], aws.ToString(f.FunctionName))
+				used[arn] = append(used[arn], name)
 			}
 		}
 	}

@@ -264,3 +264,33 @@ func TestLayerName(t *testing.T) {
 		t.Errorf("LayerName = %q", got)
 	}
 }
+
+// TestPruneSparesVersionsOfPublishedFunctions: a layer version that only a
+// published function version attaches (one an alias may route to) is in
+// use: ListFunctions must be asked for every version to see it.
+func TestPruneSparesVersionsOfPublishedFunctions(t *testing.T) {
+	c, o := cloud(), options(t)
+	o.Regions = []string{"us-east-1"}
+	for _, lic := range []string{"a", "b", "c"} {
+		o.License = lic
+		if _, err := publish.Publish(t.Context(), c.Clients(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := "deps-python3_12-arm64"
+	arn := "arn:aws:lambda:us-east-1:" + fake.Account + ":layer:" + name + ":"
+	c.AttachFunction("us-east-1", "orders:4", arn+"1")
+	c.AttachFunction("us-east-1", "orders", arn+"3")
+	pr, err := publish.Prune(t.Context(), c.Clients(), publish.PruneOptions{Names: []string{name}, Regions: o.Regions, Keep: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Versions("us-east-1", name); !slices.Equal(v, []int64{1, 3}) {
+		t.Errorf("versions after prune %v, want [1 3] (1 is used by orders:4)", v)
+	}
+	for _, p := range pr {
+		if p.Version == 1 && (p.Deleted || !slices.Equal(p.UsedBy, []string{"orders:4"})) {
+			t.Errorf("version 1: %+v", p)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,7 +79,8 @@ func (c *Cloud) CreateBucket(name, region string) {
 }
 
 // AttachFunction records a function in region that attaches layer version
-// ARNs, as ListFunctions reports it.
+// ARNs, as ListFunctions reports it. A name NAME:N is version N of NAME,
+// listed only when ListFunctions asks for every version.
 func (c *Cloud) AttachFunction(region, name string, arns ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -351,12 +353,19 @@ func (l *Lambda) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInpu
 	}
 	var names []string
 	for n := range c.funcs[l.region] {
-		names = append(names, n)
+		// Published versions are listed only when asked for.
+		if !strings.Contains(n, ":") || in.FunctionVersion == ltypes.FunctionVersionAll {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	out := &lambda.ListFunctionsOutput{}
 	for _, n := range names {
-		fc := ltypes.FunctionConfiguration{FunctionName: aws.String(n)}
+		name, version, published := strings.Cut(n, ":")
+		if !published {
+			version = "$LATEST"
+		}
+		fc := ltypes.FunctionConfiguration{FunctionName: aws.String(name), Version: aws.String(version)}
 		for _, arn := range c.funcs[l.region][n] {
 			fc.Layers = append(fc.Layers, ltypes.Layer{Arn: aws.String(arn)})
 		}
