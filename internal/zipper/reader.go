@@ -2,6 +2,7 @@ package zipper
 
 import (
 	"archive/zip"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -167,21 +168,20 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 		}
 		r.Entries = append(r.Entries, e)
 	}
-	slices.SortFunc(spans, func(a, b span) int {
-		switch {
-		case a.start < b.start:
-			return -1
-		case a.start > b.start:
-			return 1
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	// Each entry's data must end before any later entry's local header (at
+	// least 30 bytes) begins: compared with the earlier entry that reaches
+	// furthest, not only the one before it, so that an entry spanning
+	// several others is caught for each of them.
+	var reach *span
+	for i := range spans {
+		sp := &spans[i]
+		if reach != nil && reach.end > sp.start-30 {
+			r.Problems = append(r.Problems, Problem{Kind: ProblemOverlap, Name: sp.name,
+				Detail: fmt.Sprintf("its data overlaps that of %s (a zip bomb's trick to expand one stream many times)", reach.name)})
 		}
-		return 0
-	})
-	for i := 1; i < len(spans); i++ {
-		// An entry's data must end before the next entry's local header
-		// (at least 30 bytes) begins.
-		if spans[i-1].end > spans[i].start-30 && spans[i-1].end > spans[i-1].start {
-			r.Problems = append(r.Problems, Problem{Kind: ProblemOverlap, Name: spans[i].name,
-				Detail: fmt.Sprintf("its data overlaps that of %s (a zip bomb's trick to expand one stream many times)", spans[i-1].name)})
+		if sp.end > sp.start && (reach == nil || sp.end > reach.end) {
+			reach = sp
 		}
 	}
 	for i := range r.Entries {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -249,4 +250,57 @@ func FuzzReader(f *testing.F) {
 			r.ReadAll(&r.Entries[i], 1<<16)
 		}
 	})
+}
+
+// TestReaderOverlapSpanning: one stored entry whose data holds two other
+// entries that do not touch each other; each of them overlaps the first.
+func TestReaderOverlapSpanning(t *testing.T) {
+	le := binary.LittleEndian
+	local := func(name string, body []byte) []byte {
+		h := make([]byte, 30)
+		le.PutUint32(h, 0x04034b50)
+		le.PutUint16(h[4:], 20)
+		le.PutUint32(h[14:], crc32.ChecksumIEEE(body))
+		le.PutUint32(h[18:], uint32(len(body)))
+		le.PutUint32(h[22:], uint32(len(body)))
+		le.PutUint16(h[26:], uint16(len(name)))
+		return append(append(h, name...), body...)
+	}
+	small := []byte("hello")
+	pad := make([]byte, 64)
+	inner := slices.Concat(local("b", small), pad, local("c", small), pad)
+	var b bytes.Buffer
+	b.Write(local("a", inner))
+	offB := int64(31)
+	offC := offB + int64(len(local("b", small))+len(pad))
+	cdStart := b.Len()
+	for _, e := range []struct {
+		name string
+		body []byte
+		off  int64
+	}{{"a", inner, 0}, {"b", small, offB}, {"c", small, offC}} {
+		c := make([]byte, 46)
+		le.PutUint32(c, 0x02014b50)
+		le.PutUint16(c[4:], 20)
+		le.PutUint16(c[6:], 20)
+		le.PutUint32(c[16:], crc32.ChecksumIEEE(e.body))
+		le.PutUint32(c[20:], uint32(len(e.body)))
+		le.PutUint32(c[24:], uint32(len(e.body)))
+		le.PutUint16(c[28:], uint16(len(e.name)))
+		le.PutUint32(c[42:], uint32(e.off))
+		b.Write(c)
+		b.WriteString(e.name)
+	}
+	cdLen := b.Len() - cdStart
+	eocd := make([]byte, 22)
+	le.PutUint32(eocd, 0x06054b50)
+	le.PutUint16(eocd[8:], 3)
+	le.PutUint16(eocd[10:], 3)
+	le.PutUint32(eocd[12:], uint32(cdLen))
+	le.PutUint32(eocd[16:], uint32(cdStart))
+	b.Write(eocd)
+	r := openBytes(t, b.Bytes())
+	if k := kinds(r); k["b"] != ProblemOverlap || k["c"] != ProblemOverlap {
+		t.Fatalf("want b and c reported as overlapping a: %+v", r.Problems)
+	}
 }
