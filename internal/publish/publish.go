@@ -336,7 +336,12 @@ func publishVersion(ctx context.Context, lc LambdaAPI, in *lambda.PublishLayerVe
 		case <-time.After(delay):
 		}
 		latest, lerr := latestMatching(ctx, lc, aws.ToString(in.LayerName), aws.ToString(in.Description))
-		if lerr == nil && latest != nil && same(latest) {
+		switch {
+		case lerr != nil:
+			// Unable to look, a new try could publish twice: stop here;
+			// a rerun looks first.
+			return nil, nil, err
+		case latest != nil && same(latest):
 			return nil, latest, nil
 		}
 	}

@@ -294,3 +294,37 @@ func TestPruneSparesVersionsOfPublishedFunctions(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishLostAnswerUnreadable: the answer is lost and the read-back
+// fails too; publish stops rather than try again blindly, and a rerun
+// finds the version.
+func TestPublishLostAnswerUnreadable(t *testing.T) {
+	c, o := cloud(), options(t)
+	o.Regions = []string{"eu-west-1"}
+	lost := false
+	c.After = func(region, op string) error {
+		if op == "PublishLayerVersion" && !lost {
+			lost = true
+			return errors.New("read tcp 127.0.0.1:50000->127.0.0.1:443: read: connection reset by peer")
+		}
+		return nil
+	}
+	c.Before = func(region, op string) error {
+		if op == "ListLayerVersions" && lost {
+			return errors.New("injected: listing refused")
+		}
+		return nil
+	}
+	if _, err := publish.Publish(t.Context(), c.Clients(), o); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("run with a lost answer and no read-back: %v", err)
+	}
+	c.After, c.Before = nil, nil
+	if _, err := publish.Publish(t.Context(), c.Clients(), o); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"deps-python3_9-x86_64", "deps-python3_12-arm64"} {
+		if v := c.Versions("eu-west-1", n); len(v) > 1 {
+			t.Errorf("%s versions %v: published twice", n, v)
+		}
+	}
+}
