@@ -250,7 +250,7 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 func saveResults(dist string, m *layers.Manifest, rs []publish.Result) error {
 	current := map[string]bool{}
 	for _, a := range m.Artifacts {
-		current[a.Name+"-"+a.Runtime+"-"+string(a.Arch)] = true
+		current[publish.ArtifactID(a)] = true
 	}
 	fresh := map[string]bool{}
 	for _, r := range rs {
@@ -317,11 +317,7 @@ unless --force.`,
 				if a.Kind != layers.KindLayer {
 					continue
 				}
-				name := cfg.Publish.Names[a.Name+"-"+a.Runtime+"-"+string(a.Arch)]
-				if name == "" {
-					name = publish.LayerName(a.Name, a.Target())
-				}
-				opts.Prune.Names = append(opts.Prune.Names, name)
+				opts.Prune.Names = append(opts.Prune.Names, publish.NameFor(cfg.Publish.Names, a))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

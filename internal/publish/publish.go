@@ -103,6 +103,19 @@ func LayerName(layer string, t layers.Target) string {
 	return n[:min(len(n), 140)]
 }
 
+// ArtifactID names a layer artifact as publish.names and Result.Artifact
+// do: "deps-python3.12-arm64".
+func ArtifactID(a layers.Artifact) string { return a.Name + "-" + a.Runtime + "-" + string(a.Arch) }
+
+// NameFor is the Lambda layer name an artifact is published under: its
+// entry in names (publish.names), else LayerName.
+func NameFor(names map[string]string, a layers.Artifact) string {
+	if n := names[ArtifactID(a)]; n != "" {
+		return n
+	}
+	return LayerName(a.Name, a.Target())
+}
+
 // Principal is who a layer version is shared with.
 type Principal struct {
 	Account string // a 12-digit account ID
@@ -213,7 +226,7 @@ func Publish(ctx context.Context, cl Clients, o Options) ([]Result, error) {
 	for _, a := range arts {
 		for i := range o.Regions {
 			for _, r := range results[i] {
-				if r.Artifact == a.Name+"-"+a.Runtime+"-"+string(a.Arch) {
+				if r.Artifact == ArtifactID(a) {
 					out = append(out, r)
 				}
 			}
@@ -229,12 +242,7 @@ func (o *Options) progress(e Event) {
 }
 
 func publishOne(ctx context.Context, cl Clients, o Options, region string, a layers.Artifact) (*Result, error) {
-	t := a.Target()
-	artifact := a.Name + "-" + a.Runtime + "-" + string(a.Arch)
-	name := o.Names[artifact]
-	if name == "" {
-		name = LayerName(a.Name, t)
-	}
+	artifact, name := ArtifactID(a), NameFor(o.Names, a)
 	r := &Result{Name: name, Artifact: artifact, Runtime: a.Runtime, Arch: a.Arch, Region: region, CodeSHA256: a.CodeSHA256, UnzippedBytes: a.UnzippedBytes, Content: "request"}
 	desc := description(o.Description, a)
 	bucket := strings.ReplaceAll(o.Bucket, "{region}", region)
