@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -182,7 +183,7 @@ func Load(dir, file string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Dir, c.File = dir, file
+	c.Dir = dir
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -191,8 +192,8 @@ func Load(dir, file string) (*Config, error) {
 
 var fieldNotFound = regexp.MustCompile(`line (\d+): field (\S+) not found in type config\.(\w+)`)
 
-// Parse decodes a config file's bytes, refusing unknown keys, and fills in
-// defaults. It does not look at the file system; Load does.
+// Parse decodes a config file's bytes, refusing unknown keys. It does not
+// look at the file system, nor fill in defaults; Load does both.
 func Parse(data []byte, name string) (*Config, error) {
 	c := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -220,18 +221,32 @@ func Parse(data []byte, name string) (*Config, error) {
 	return c, nil
 }
 
+// sectionName names the part of the file a YAML decoder error's Go type
+// stands for, with the keys it takes (read from the struct tags, so the
+// list cannot drift from the types).
 func sectionName(goType string) string {
-	switch goType {
-	case "Config":
-		return "the top level (keys: version, out, main, layers)"
-	case "Main":
-		return "main (keys: root, include, exclude)"
-	case "Layer":
-		return "a layer (keys: targets, exclude)"
-	case "TargetSpec":
-		return "a target (keys: runtime, arch, from)"
+	sections := map[string]struct {
+		label string
+		t     reflect.Type
+	}{
+		"Config":     {"the top level", reflect.TypeFor[Config]()},
+		"Main":       {"main", reflect.TypeFor[Main]()},
+		"Layer":      {"a layer", reflect.TypeFor[Layer]()},
+		"TargetSpec": {"a target", reflect.TypeFor[TargetSpec]()},
+		"Install":    {"a layer's install", reflect.TypeFor[Install]()},
+		"Publish":    {"publish", reflect.TypeFor[Publish]()},
 	}
-	return goType
+	sec, ok := sections[goType]
+	if !ok {
+		return goType
+	}
+	var keys []string
+	for f := range sec.t.Fields() {
+		if k, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return sec.label + " (keys: " + strings.Join(keys, ", ") + ")"
 }
 
 var layerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)

@@ -185,4 +185,13 @@ func TestPublishSection(t *testing.T) {
 	if _, err = load("version: 1\npublish:\n  bucket_name: x\n"); err == nil || !strings.Contains(err.Error(), `unknown key "bucket_name"`) {
 		t.Errorf("err = %v", err)
 	}
+	// The keys a section takes come from its type, publish and install
+	// included.
+	if _, err = load("version: 1\npublish:\n  bucket_name: x\n"); err == nil ||
+		!strings.Contains(err.Error(), `in publish (keys: regions, bucket, prefix, description, license, share, names)`) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err = load("version: 1\npublsh: {}\n"); err == nil || !strings.Contains(err.Error(), `(keys: version, out, main, layers, publish)`) {
+		t.Errorf("err = %v", err)
+	}
 }
