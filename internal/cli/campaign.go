@@ -42,7 +42,8 @@ type CampaignPlanOptions struct {
 // NewCmdCampaignPlan returns `layerkit campaign plan`.
 func NewCmdCampaignPlan(f *Factory, runF func(context.Context, *CampaignPlanOptions) error) *cobra.Command {
 	opts := &CampaignPlanOptions{IO: f.IO}
-	var arch, tags, maps []string
+	var arch string
+	var tags, maps []string
 	cmd := &cobra.Command{
 		Use:   "plan --from RUNTIME --to RUNTIME --regions R1,R2 --out plan.json",
 		Short: "Plan moving functions to a new runtime (and arch) with their layers; changes nothing",
@@ -71,8 +72,8 @@ in AWS; the plan goes to --out and a table to stdout.`,
 			if _, err := layers.ParseRuntime(o.To); err != nil {
 				return usageErrorf("--to: %v", err)
 			}
-			if len(arch) > 0 {
-				a, err := layers.ParseArch(arch[0])
+			if arch != "" {
+				a, err := layers.ParseArch(arch)
 				if err != nil {
 					return usageErrorf("--arch: %v", err)
 				}
@@ -110,10 +111,10 @@ in AWS; the plan goes to --out and a table to stdout.`,
 			return campaignPlanRun(cmd.Context(), opts)
 		},
 	}
-	addAWSFlags(cmd, &opts.AWS)
+	addAWSFlags(cmd, &opts.AWS, false)
 	cmd.Flags().StringVar(&opts.Plan.From, "from", "", "runtime the functions run now, such as python3.9")
 	cmd.Flags().StringVar(&opts.Plan.To, "to", "", "runtime to move them to, such as python3.12")
-	cmd.Flags().StringSliceVar(&arch, "arch", nil, "architecture to move them to (default: keep each function's)")
+	cmd.Flags().StringVar(&arch, "arch", "", "architecture to move them to: x86_64 or arm64 (default: keep each function's)")
 	cmd.Flags().StringVar(&opts.Plan.Select, "select", "", "only functions whose name matches this glob")
 	cmd.Flags().StringArrayVar(&tags, "tag", nil, "only functions with this tag, KEY=VALUE (repeatable: all must match)")
 	cmd.Flags().StringArrayVar(&maps, "map", nil, "OLD_LAYER_NAME=LAYER: an attached layer's replacement is the build layer LAYER (repeatable)")

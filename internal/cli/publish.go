@@ -33,9 +33,15 @@ func (o *AWSOptions) fromEnv(f *Factory) {
 	}
 }
 
-func addAWSFlags(cmd *cobra.Command, o *AWSOptions) {
+// addAWSFlags adds the AWS access flags and --regions; fromConfig says
+// whether the command falls back to the config's publish.regions.
+func addAWSFlags(cmd *cobra.Command, o *AWSOptions, fromConfig bool) {
 	addAWSAccessFlags(cmd, o)
-	cmd.Flags().StringSliceVar(&o.Regions, "regions", nil, "regions, comma-separated (default: the config's publish.regions)")
+	help := "regions, comma-separated (required)"
+	if fromConfig {
+		help = "regions, comma-separated (default: the config's publish.regions)"
+	}
+	cmd.Flags().StringSliceVar(&o.Regions, "regions", nil, help)
 }
 
 // addAWSAccessFlags adds the flags that say how to reach AWS, for commands
@@ -108,7 +114,7 @@ folder above DIST). Credentials come from the AWS SDK's default chain,
 			return publishRun(cmd.Context(), opts)
 		},
 	}
-	addAWSFlags(cmd, &opts.AWS)
+	addAWSFlags(cmd, &opts.AWS, true)
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", "", "project config (default: layerkit.yaml in the folder above DIST)")
 	cmd.Flags().StringVar(&opts.Bucket, "bucket", "", "S3 bucket to stage zips in; '{region}' becomes each region")
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "S3 key prefix")
@@ -325,7 +331,7 @@ unless --force.`,
 			return pruneRun(cmd.Context(), opts)
 		},
 	}
-	addAWSFlags(cmd, &opts.AWS)
+	addAWSFlags(cmd, &opts.AWS, true)
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", "", "project config (default: layerkit.yaml in the folder above DIST)")
 	cmd.Flags().IntVar(&opts.Prune.Keep, "keep", 3, "how many of the newest versions to keep")
 	cmd.Flags().BoolVar(&opts.Prune.Force, "force", false, "also delete versions functions still use")

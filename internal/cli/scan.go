@@ -48,7 +48,7 @@ Most urgent first; image functions last (they migrate by a new image).`,
 			return scanRun(cmd.Context(), f, opts)
 		},
 	}
-	addAWSFlags(cmd, &opts.AWS)
+	addAWSFlags(cmd, &opts.AWS, false)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or csv")
 	return cmd
 }
