@@ -175,7 +175,7 @@ func removeStale(out string, prev, cur *layers.Manifest) []string {
 		p := filepath.Join(out, filepath.FromSlash(a.Path))
 		if err := os.Remove(p); err == nil {
 			removed = append(removed, a.Path)
-			os.Remove(filepath.Join(out, CacheDir, filepath.Base(p)+".index.json"))
+			zipper.ForgetCache(filepath.Join(out, CacheDir), p)
 		}
 	}
 	return removed

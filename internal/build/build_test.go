@@ -168,6 +168,13 @@ layers:
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("user's file removed: %v", err)
 	}
+	// The cache keeps nothing for the zip no longer built, and still keeps
+	// the index of one that is.
+	left, _ := filepath.Glob(filepath.Join(out, build.CacheDir, "deps-python3.9-x86_64*"))
+	kept, _ := filepath.Glob(filepath.Join(out, build.CacheDir, "deps-python3.12-arm64*"))
+	if len(left) != 0 || len(kept) == 0 {
+		t.Errorf("cache entries of the removed zip %v, of the kept one %v", left, kept)
+	}
 }
 
 func TestFailedBuildKeepsPreviousOutput(t *testing.T) {

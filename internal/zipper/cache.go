@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -52,6 +54,16 @@ type previous struct {
 
 func indexPath(dir, dst string) string {
 	return filepath.Join(dir, filepath.Base(dst)+".index.json")
+}
+
+// ForgetCache removes what the cache in dir keeps for the zip at dst, for
+// a zip that is no longer built.
+func ForgetCache(dir, dst string) error {
+	err := os.Remove(indexPath(dir, dst))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // openPrevious returns the zip at dst with its index, or nil when there is
