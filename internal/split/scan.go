@@ -289,8 +289,7 @@ func checkSymlink(realRoot, p, rel string) (string, error) {
 	if filepath.IsAbs(target) || strings.HasPrefix(target, "/") {
 		return "", fmt.Errorf("%w: %q is absolute (it would point elsewhere once extracted); make it relative", ErrSymlinkEscapes, target)
 	}
-	joined := path.Join(path.Dir(rel), filepath.ToSlash(target))
-	if joined == ".." || strings.HasPrefix(joined, "../") {
+	if zipper.LinkEscapes(filepath.ToSlash(rel), filepath.ToSlash(target)) {
 		return "", fmt.Errorf("%w: %q leaves the folder", ErrSymlinkEscapes, target)
 	}
 	resolved, err := filepath.EvalSymlinks(p)

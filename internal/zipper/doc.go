@@ -10,16 +10,18 @@
 // keeps every core busy. Memory stays bounded whatever the size of the tree:
 // the workers run at most 16 MB of input ahead of the writer, a file is held
 // whole only up to 8 MB, and bigger ones are streamed with their header
-// patched afterwards. Content that will not shrink is stored.
+// patched afterwards. A file that fits in one chunk and will not shrink is
+// stored; a bigger one is deflated whatever it gains.
 // Output goes to a temporary file beside the destination and is renamed into
 // place only when complete; an error or a cancelled context leaves nothing
 // behind.
 //
-// A Cache makes rebuilds cheap: it remembers, for each file of the previous
-// zip, the file's identity on disk (size, mtime, ctime, inode) and where its
-// compressed bytes sit in that zip, and copies those bytes instead of
-// compressing again. Output built with a cache is byte-identical to a cold
-// build.
+// A cache folder (Options.CacheDir) makes rebuilds cheap: an index beside
+// it remembers, for each file of the previous zip, the file's identity on
+// disk (size, mtime, ctime, inode) and where its compressed bytes sit in
+// that zip, and those bytes are copied instead of compressed again; when
+// nothing the zip depends on changed, the previous zip is kept as it is.
+// Output built with a cache is byte-identical to a cold build.
 //
 // The package does not decide what goes into a zip (that is package split's
 // job) and never follows a path outside the source root it is given.

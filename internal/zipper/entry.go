@@ -35,7 +35,8 @@ type Entry struct {
 	Source string
 	// Link is a symlink's target, stored as the entry's content.
 	Link string
-	// ID identifies the file's content on disk, for the Cache. The zero ID
+	// ID identifies the file's content on disk, for the cache
+	// (Options.CacheDir). The zero ID
 	// never matches, so the file is always compressed.
 	ID FileID
 }

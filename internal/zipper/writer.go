@@ -78,7 +78,7 @@ type Result struct {
 	UnzippedBytes int64 // sum of the entries' uncompressed sizes
 	ZippedBytes   int64 // size of the zip file
 	SHA256        [32]byte
-	Reused        int // files whose compressed bytes came from the cache
+	Reused        int // files whose compressed bytes came from the cache, or all of them when Unchanged
 	// Unchanged says the zip at the destination was already the one these
 	// entries make (the cache recorded making it from the same input, and
 	// it is still that file, untouched), so nothing was written.
