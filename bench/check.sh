@@ -35,7 +35,10 @@ measure() {
   local best=""
   for _ in $(seq "$n"); do
     local t0=$EPOCHREALTIME
-    "$@" >/dev/null 2>"$work/err" || true   # layerkit exits 3 on findings
+    local rc=0
+    "$@" >/dev/null 2>"$work/err" || rc=$?
+    # layerkit exits 3 on findings; anything else but 0 is a failed run.
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then cat "$work/err" >&2; echo "bench: $name exited $rc" >&2; exit 1; fi
     local sec
     sec=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.4f", b-a}')
     if [ -z "$best" ] || awk "BEGIN{exit !($sec < $best)}"; then best=$sec; fi

@@ -35,8 +35,14 @@ func FuzzParseTarget(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		tg, err := ParseTarget(s)
-		if err == nil && (!tg.Arch.Valid() || tg.Validate() != nil) {
-			t.Fatalf("accepted invalid target %q", s)
+		if err != nil {
+			return
+		}
+		// What is accepted names a target in its canonical form, which
+		// reads back as the same target.
+		again, err := ParseTarget(tg.String())
+		if err != nil || again != tg {
+			t.Fatalf("%q parsed as %v, whose name %q reads back as %v, %v", s, tg, tg.String(), again, err)
 		}
 	})
 }

@@ -285,6 +285,9 @@ func TestRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := sum.Count(campaign.RolledBack); n != len(fns) {
+		t.Errorf("after the forced rollback %d functions are rolled back, want all %d: %+v", n, len(fns), sum.Results)
+	}
 	if got := f.Calls["UpdateFunctionConfiguration"] + f.Calls["UpdateFunctionCode"] - updates; got != 2 {
 		t.Errorf("second rollback made %d updates, want 2 (fn-02's runtime and arch)", got)
 	}

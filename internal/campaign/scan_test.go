@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestScanSortsByUrgency(t *testing.T) {
 		order = append(order, f.Name)
 	}
 	want := []string{"older", "old", "node", "new", "img"}
-	if len(order) != 5 || order[0] != want[0] || order[1] != want[1] || order[4] != "img" {
+	if !slices.Equal(order, want) {
 		t.Fatalf("order %v, want %v (days left ascending, images last)", order, want)
 	}
 	old := got[1]
