@@ -533,7 +533,7 @@ func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string,
 		if a.o.Stage == nil {
 			return errUnstaged(int64(len(code)))
 		}
-		bucket, key, err := a.o.Stage.put(ctx, region, aws.ToString(fc.Configuration.FunctionName), code)
+		bucket, key, err := a.o.Stage.put(ctx, region, aws.ToString(fc.Configuration.FunctionName), code, sum)
 		if err != nil {
 			return err
 		}
@@ -799,8 +799,9 @@ func ShortLayer(arn string) string {
 	return arn
 }
 
-// limitedAPI holds calls to a region's rate: updates and invocations to
-// ctl, GetFunction to get.
+// limitedAPI holds calls to a region's rate: updates to ctl, GetFunction
+// to get. Invoke passes through: invocations are not control-plane calls
+// and do not count against that quota.
 type limitedAPI struct {
 	ApplyAPI
 	ctl, get *rate.Limiter

@@ -3,7 +3,6 @@ package campaign
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -37,10 +36,10 @@ type Stager struct {
 // the code's SHA-256.
 const stagePrefix = "layerkit-staging/"
 
-// put stores code for the function and returns where.
-func (s *Stager) put(ctx context.Context, region, function string, code []byte) (bucket, key string, err error) {
+// put stores code, whose SHA-256 is sum, for the function and returns
+// where.
+func (s *Stager) put(ctx context.Context, region, function string, code []byte, sum [32]byte) (bucket, key string, err error) {
 	bucket = strings.ReplaceAll(s.Bucket, "{region}", region)
-	sum := sha256.Sum256(code)
 	key = stagePrefix + function + "/" + hex.EncodeToString(sum[:]) + ".zip"
 	// S3 checks the checksum on arrival: a damaged upload is refused, not
 	// deployed.

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"testing"
@@ -27,7 +28,7 @@ func TestStagerAgainstMoto(t *testing.T) {
 	}
 	st := &Stager{Bucket: "stage-" + account + "-{region}", S3: func(string) StageAPI { return c }}
 	code := bytes.Repeat([]byte("PK\x03\x04 code "), 100_000)
-	b, key, err := st.put(t.Context(), region, "orders", code)
+	b, key, err := st.put(t.Context(), region, "orders", code, sha256.Sum256(code))
 	if err != nil {
 		t.Fatal(err)
 	}

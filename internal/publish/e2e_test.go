@@ -87,7 +87,10 @@ func TestMotoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	lc := lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.Region = "eu-west-1" })
-	pol, _ := lc.GetLayerVersionPolicy(t.Context(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("deps-python3_12-arm64"), VersionNumber: aws.Int64(1)})
+	pol, err := lc.GetLayerVersionPolicy(t.Context(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("deps-python3_12-arm64"), VersionNumber: aws.Int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n := strings.Count(aws.ToString(pol.Policy), "layerkit-account"); n != 1 {
 		t.Errorf("policy holds the statement %d times", n)
 	}
@@ -223,8 +226,11 @@ func TestMotoRetriesFaults(t *testing.T) {
 	for _, r := range rs {
 		lc := lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.Region = r.Region })
 		vs, err := lc.ListLayerVersions(t.Context(), &lambda.ListLayerVersionsInput{LayerName: aws.String(r.Name)})
-		if err != nil || len(vs.LayerVersions) != 1 {
-			t.Errorf("%s in %s: %d versions, %v", r.Name, r.Region, len(vs.LayerVersions), err)
+		if err != nil {
+			t.Fatalf("%s in %s: %v", r.Name, r.Region, err)
+		}
+		if len(vs.LayerVersions) != 1 {
+			t.Errorf("%s in %s: %d versions", r.Name, r.Region, len(vs.LayerVersions))
 		}
 	}
 }
