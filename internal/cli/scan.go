@@ -91,18 +91,11 @@ func scanRun(ctx context.Context, f *Factory, opts *ScanOptions) error {
 		if fn.PackageType == "Image" {
 			rt = "(image)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", fn.Region, fn.Name, rt, fn.Arch, orDash(string(fn.Deprecation)), orDash(days(fn)), orDash(fn.Successor), len(fn.Layers))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", fn.Region, fn.Name, rt, fn.Arch, dash(string(fn.Deprecation)), dash(days(fn)), dash(fn.Successor), len(fn.Layers))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", plural(len(fs), "function"), strings.Join(opts.AWS.Regions, ", "))
 	return nil
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -48,7 +48,7 @@ func GuessKind(a *Artifact) layers.Kind {
 			return layers.KindLayer
 		}
 	}
-	if w, _ := wrapped(a, tops, languageDirs); w != "" && len(tops) == 1 {
+	if w, _ := wrapped(a, languageDirs); w != "" && len(tops) == 1 {
 		return layers.KindLayer
 	}
 	return layers.KindFunction
@@ -69,7 +69,7 @@ func topLevel(a *Artifact) map[string]bool {
 
 // wrapped returns a top-level folder that holds one of dirs directly
 // ("mylayer" for mylayer/python/...), and the wrapped folder.
-func wrapped(a *Artifact, tops map[string]bool, dirs []string) (wrapper, inner string) {
+func wrapped(a *Artifact, dirs []string) (wrapper, inner string) {
 	for _, f := range a.Files {
 		parts := strings.SplitN(f.Path, "/", 3)
 		if len(parts) >= 2 && slices.Contains(dirs, parts[1]) && !slices.Contains(dirs, parts[0]) && (len(parts) == 3 || f.Type == zipper.TypeDir) {

@@ -36,14 +36,7 @@ func Check(b *Bundle) []Finding {
 		c.runtime = &r
 		c.os, c.glibc = r.OS, r.Glibc
 	}
-	switch {
-	case b.Target.Runtime != "" && b.Target.Arch != "":
-		c.target = b.Target.String()
-	case b.Target.Runtime != "":
-		c.target = b.Target.Runtime
-	default:
-		c.target = string(b.Target.Arch)
-	}
+	c.target = targetLabel(b.Target)
 	c.vfs = newVFS(b)
 	for _, a := range b.Artifacts() {
 		c.zipProblems(a)
@@ -362,7 +355,7 @@ func (c *checker) layout(a *Artifact) {
 		}
 	}
 	if !known {
-		if w, inner := wrapped(a, tops, dirs); w != "" {
+		if w, inner := wrapped(a, dirs); w != "" {
 			c.add(RuleLayoutWrapped, a, w+"/", 0,
 				fmt.Sprintf("layer content wrapped in %s/: it lands in /opt/%s/%s, where no runtime looks", w, w, inner),
 				fmt.Sprintf("top-level folders: %s", strings.Join(sortedKeys(tops), ", ")))
