@@ -10,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/netip"
+	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func Moto(t *testing.T) (endpoint, account string, cfg aws.Config) {
 	if ep == "" {
 		t.Skip("LAYERKIT_MOTO_ENDPOINT not set (scripts/test.sh starts moto_server when it is installed)")
 	}
-	if !strings.HasPrefix(ep, "http://127.") && !strings.HasPrefix(ep, "http://localhost") {
+	if !loopback(ep) {
 		t.Fatalf("LAYERKIT_MOTO_ENDPOINT=%s: tests only talk to loopback", ep)
 	}
 	for k, v := range map[string]string{"AWS_CA_BUNDLE": "", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
@@ -71,6 +72,21 @@ func Moto(t *testing.T) (endpoint, account string, cfg aws.Config) {
 	}
 	cfg.BaseEndpoint = aws.String(ep)
 	return ep, account, cfg
+}
+
+// loopback reports whether an endpoint URL's host is this machine's
+// loopback: localhost or a loopback address, by name, not by prefix.
+func loopback(ep string) bool {
+	u, err := url.Parse(ep)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	if h := u.Hostname(); h == "localhost" {
+		return true
+	} else if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.IsLoopback()
+	}
+	return false
 }
 
 // LambdaRole creates an IAM role Lambda may assume, as CreateFunction

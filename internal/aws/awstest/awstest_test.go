@@ -49,3 +49,12 @@ func TestCreateFunctionDroppedAnswer(t *testing.T) {
 		t.Fatalf("%d creates and %d reads; want the retry and one read back", creates.Load(), gets.Load())
 	}
 }
+
+func TestLoopback(t *testing.T) {
+	for ep, want := range map[string]bool{"http://127.0.0.1:5000": true, "http://localhost:5000": true, "http://[::1]:5000": true,
+		"http://localhost.example.com": false, "http://127.0.0.1.example.com": false, "https://127.0.0.1": false, "http://10.0.0.1": false} {
+		if got := loopback(ep); got != want {
+			t.Errorf("loopback(%q) = %v", ep, got)
+		}
+	}
+}
