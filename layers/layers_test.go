@@ -3,6 +3,7 @@ package layers
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,45 @@ func TestManifestRoundTrip(t *testing.T) {
 	for _, bad := range []string{`{"version":2,"artifacts":[]}`, `{"version":1,"extra":1}`, `{"version":1,"artifacts":[{"kind":"x","path":"a"}]}`, `[`} {
 		if _, err := ReadManifest(strings.NewReader(bad)); err == nil {
 			t.Errorf("ReadManifest(%s) accepted", bad)
+		}
+	}
+}
+
+func TestCheckLayout(t *testing.T) {
+	py, _ := LookupRuntime("python3.12")
+	prov, _ := LookupRuntime("provided.al2023")
+	tests := []struct {
+		name string
+		r    *Runtime
+		tops map[string][]string
+		want Layout
+	}{
+		{"python reads python/", &py, map[string][]string{"python": {"x"}, "README": nil},
+			Layout{Read: []string{"python"}, Unread: []string{"README"}}},
+		{"wrapped one level deep", &py, map[string][]string{"mylayer": {"python"}},
+			Layout{Unread: []string{"mylayer"}, Wrapper: "mylayer", Inner: "python"}},
+		{"nodejs/ is not read by python", &py, map[string][]string{"nodejs": {"node_modules"}},
+			Layout{Unread: []string{"nodejs"}}},
+		{"any runtime", nil, map[string][]string{"nodejs": {"node_modules"}},
+			Layout{Read: []string{"nodejs"}}},
+		{"bootstrap on provided", &prov, map[string][]string{"bootstrap": nil},
+			Layout{Read: []string{"bootstrap"}}},
+		{"bootstrap elsewhere", &py, map[string][]string{"bootstrap": nil},
+			Layout{Unread: []string{"bootstrap"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CheckLayout(tt.r, tt.tops); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("CheckLayout = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFitsDirectUpload(t *testing.T) {
+	for n, want := range map[int64]bool{0: true, MaxDirectUploadBytes - 1: true, MaxDirectUploadBytes: false, MaxDirectUploadBytes + 1: false} {
+		if got := FitsDirectUpload(n); got != want {
+			t.Errorf("FitsDirectUpload(%d) = %v, want %v", n, got, want)
 		}
 	}
 }

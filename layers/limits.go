@@ -35,3 +35,8 @@ const (
 	MaxCompatibleRuntimes      = 15
 	MaxCompatibleArchitectures = 2
 )
+
+// FitsDirectUpload reports whether a zip of n bytes can go in the request
+// (ZipFile) rather than through S3: Lambda takes only zips strictly smaller
+// than MaxDirectUploadBytes.
+func FitsDirectUpload(n int64) bool { return n < MaxDirectUploadBytes }
