@@ -11,6 +11,7 @@ import (
 	"github.com/layerkit/layerkit/internal/install"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/report"
+	"github.com/layerkit/layerkit/internal/source"
 	"github.com/layerkit/layerkit/layers"
 )
 
@@ -114,7 +115,7 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "layerkit: %s: %v\n", r.Job.Target, r.Err)
 			continue
 		}
-		res, err := lint.Run(ctx, lint.Request{Paths: []string{r.Job.Dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
+		res, err := source.Run(ctx, source.Request{Paths: []string{r.Job.Dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/layerkit/layerkit/internal/config"
 	"github.com/layerkit/layerkit/internal/install"
 	"github.com/layerkit/layerkit/internal/lint"
+	"github.com/layerkit/layerkit/internal/source"
 	"github.com/layerkit/layerkit/internal/testutil"
 	"github.com/layerkit/layerkit/layers"
 )
@@ -77,7 +78,7 @@ func TestInstallPythonForTwoTargets(t *testing.T) {
 		if r.Err != nil {
 			t.Fatalf("%s: %v\n%s", r.Job.Target, r.Err, r.Output)
 		}
-		res, err := lint.Run(t.Context(), lint.Request{Paths: []string{r.Job.Dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
+		res, err := source.Run(t.Context(), source.Request{Paths: []string{r.Job.Dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
 		if err != nil {
 			t.Fatal(err)
 		}

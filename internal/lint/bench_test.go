@@ -40,12 +40,12 @@ func BenchmarkCheckDir(b *testing.B) {
 	tgt := layers.Target{Runtime: "python3.12", Arch: layers.X86_64}
 	b.ResetTimer()
 	for b.Loop() {
-		a, err := LoadDir(b.Context(), dir)
+		a, err := loadDirTree(b.Context(), dir)
 		if err != nil {
 			b.Fatal(err)
 		}
 		a.Kind = layers.KindLayer
-		Check(&Bundle{Target: tgt, Layers: []*Artifact{a}})
+		Check(&Bundle{Target: tgt, Mounts: layerMounts(a)})
 	}
 }
 
@@ -58,11 +58,11 @@ func BenchmarkCheckZip(b *testing.B) {
 	}
 	tgt := layers.Target{Runtime: "python3.12", Arch: layers.ARM64}
 	for b.Loop() {
-		a, err := LoadZip(b.Context(), zp)
+		a, err := loadZipTree(b.Context(), zp)
 		if err != nil {
 			b.Fatal(err)
 		}
 		a.Kind = layers.KindLayer
-		Check(&Bundle{Target: tgt, Layers: []*Artifact{a}})
+		Check(&Bundle{Target: tgt, Mounts: layerMounts(a)})
 	}
 }

@@ -12,31 +12,105 @@ import (
 	"github.com/layerkit/layerkit/layers"
 )
 
-// Bundle is what one function sees on Lambda: its code, extracted to
-// /var/task, and its layers, extracted to /opt in order (a later layer
-// overwrites an earlier one's files).
+// Where Lambda extracts a function's code and its layers.
+const (
+	TaskRoot  = "/var/task"
+	LayerRoot = "/opt"
+)
+
+// Mount is an artifact laid out at an absolute path: /var/task for the
+// function's code, /opt for each layer, any other path (such as /mnt/deps)
+// for content the function reaches another way, such as an EFS mount.
+type Mount struct {
+	Path     string
+	Artifact *Artifact
+}
+
+// Environment is what the function's configuration says beyond its
+// target: its environment variables, handler and package type.
+type Environment struct {
+	// Variables are the function's environment variables; LD_LIBRARY_PATH
+	// among them replaces the runtime's library search path.
+	Variables map[string]string
+	Handler   string
+	// PackageType is "Zip" or "Image"; empty means Zip.
+	PackageType string
+}
+
+// Bundle is what one function sees on Lambda: its target, its environment,
+// and its artifacts mounted in the order Lambda lays them out (a later
+// artifact at the same path overwrites an earlier one's files, as layers in
+// /opt do).
 type Bundle struct {
 	// Name labels findings about the bundle as a whole (sizes, layer
 	// count): the manifest or the function's zip.
 	Name string
 	// Target is what the bundle is checked against. Either part may be
 	// empty when it is unknown; Infer fills in what the files tell.
-	Target   layers.Target
-	Function *Artifact
-	Layers   []*Artifact
+	Target layers.Target
+	Env    Environment
+	Mounts []Mount
 }
 
-// Artifacts returns the function's code (if any) and then the layers.
+// AddFunction mounts a as the function's code at /var/task.
+func (b *Bundle) AddFunction(a *Artifact) { b.Mounts = append(b.Mounts, Mount{TaskRoot, a}) }
+
+// AddLayer mounts a as the next layer at /opt.
+func (b *Bundle) AddLayer(a *Artifact) { b.Mounts = append(b.Mounts, Mount{LayerRoot, a}) }
+
+// Artifacts returns every mounted artifact, in mount order.
 func (b *Bundle) Artifacts() []*Artifact {
-	var as []*Artifact
-	if b.Function != nil {
-		as = append(as, b.Function)
+	as := make([]*Artifact, len(b.Mounts))
+	for i, m := range b.Mounts {
+		as[i] = m.Artifact
 	}
-	return append(as, b.Layers...)
+	return as
 }
 
-// languageDirs are every runtime's top-level layer folders.
-var languageDirs = []string{"python", "nodejs", "java", "ruby", "bin", "lib", "extensions"}
+// Layers returns the artifacts mounted at /opt, in order.
+func (b *Bundle) Layers() []*Artifact {
+	var as []*Artifact
+	for _, m := range b.Mounts {
+		if m.Path == LayerRoot {
+			as = append(as, m.Artifact)
+		}
+	}
+	return as
+}
+
+// Package returns the artifacts that make up the deployment package, whose
+// unzipped sizes count against Lambda's limit: the code at /var/task and
+// the layers at /opt, not content mounted elsewhere.
+func (b *Bundle) Package() []*Artifact {
+	var as []*Artifact
+	for _, m := range b.Mounts {
+		if m.Path == TaskRoot || m.Path == LayerRoot {
+			as = append(as, m.Artifact)
+		}
+	}
+	return as
+}
+
+// defaultLibraryPath is LD_LIBRARY_PATH on Lambda's managed runtimes
+// (FACTS: "LD_LIBRARY_PATH on managed runtimes"); provided.al2 lacks
+// /var/lang/lib, which holds nothing a function bundles either way.
+var defaultLibraryPath = []string{"/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib", "/var/task", "/var/task/lib", "/opt/lib"}
+
+// SearchPath returns the folders the dynamic loader searches after an
+// object's own RUNPATH: the function's LD_LIBRARY_PATH when it sets one,
+// else the runtime's.
+func (b *Bundle) SearchPath() []string {
+	if v, ok := b.Env.Variables["LD_LIBRARY_PATH"]; ok {
+		var dirs []string
+		for d := range strings.SplitSeq(v, ":") {
+			if d != "" && !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+		return dirs
+	}
+	return defaultLibraryPath
+}
 
 // GuessKind tells a layer from function code by its top-level folders: a
 // layer holds python/, nodejs/, java/, ruby/ or extensions/ at its root, or
@@ -44,39 +118,36 @@ var languageDirs = []string{"python", "nodejs", "java", "ruby", "bin", "lib", "e
 func GuessKind(a *Artifact) layers.Kind {
 	tops := topLevel(a)
 	for _, d := range []string{"python", "nodejs", "java", "ruby", "extensions"} {
-		if tops[d] {
+		if _, ok := tops[d]; ok {
 			return layers.KindLayer
 		}
 	}
-	if w, _ := wrapped(a, languageDirs); w != "" && len(tops) == 1 {
+	if l := layers.CheckLayout(nil, tops); l.Wrapper != "" && len(tops) == 1 {
 		return layers.KindLayer
 	}
 	return layers.KindFunction
 }
 
-// topLevel returns the names at the root of the artifact, folders and files.
-func topLevel(a *Artifact) map[string]bool {
-	tops := map[string]bool{}
+// topLevel maps the names at the root of the artifact to the names directly
+// inside each (nil for a file), as layers.CheckLayout takes them.
+func topLevel(a *Artifact) map[string][]string {
+	tops := map[string][]string{}
 	for _, f := range a.Files {
 		if !zipper.ValidName(f.Path) {
 			continue // reported as unsafe
 		}
-		first, _, _ := strings.Cut(f.Path, "/")
-		tops[first] = true
-	}
-	return tops
-}
-
-// wrapped returns a top-level folder that holds one of dirs directly
-// ("mylayer" for mylayer/python/...), and the wrapped folder.
-func wrapped(a *Artifact, dirs []string) (wrapper, inner string) {
-	for _, f := range a.Files {
-		parts := strings.SplitN(f.Path, "/", 3)
-		if len(parts) >= 2 && slices.Contains(dirs, parts[1]) && !slices.Contains(dirs, parts[0]) && (len(parts) == 3 || f.Type == zipper.TypeDir) {
-			return parts[0], parts[1]
+		first, rest, deeper := strings.Cut(f.Path, "/")
+		inner, _, _ := strings.Cut(rest, "/")
+		switch {
+		case deeper && !slices.Contains(tops[first], inner):
+			tops[first] = append(tops[first], inner)
+		case !deeper:
+			if _, ok := tops[first]; !ok {
+				tops[first] = nil
+			}
 		}
 	}
-	return "", ""
+	return tops
 }
 
 var (
@@ -113,8 +184,10 @@ func Infer(b *Bundle) []string {
 			notes = append(notes, fmt.Sprintf("architecture %s assumed from %d of %d 64-bit ELF objects; set --arch to check against another", best, counts[best], total))
 		case total == 0:
 			notes = append(notes, "no architecture given and no ELF objects to infer one from: machine checks skipped")
+		case best == "":
+			notes = append(notes, fmt.Sprintf("no architecture given and none of the %d 64-bit ELF objects is built for x86_64 or arm64: machine checks skipped; set --arch", total))
 		default:
-			notes = append(notes, fmt.Sprintf("no architecture given and the %d ELF objects disagree: machine checks skipped; set --arch", total))
+			notes = append(notes, fmt.Sprintf("no architecture given and the %d 64-bit ELF objects disagree (%d for %s): machine checks skipped; set --arch", total, counts[best], best))
 		}
 	}
 	if b.Target.Runtime == "" {
@@ -156,58 +229,120 @@ func bestOf[K cmp.Ordered](counts map[K]int) K {
 	return best
 }
 
-// vfs is the bundle's files as Lambda lays them out: /var/task/... for the
-// function, /opt/... for the layers, later layers winning.
+// vfs is the bundle's files as Lambda lays them out, by absolute path
+// (/var/task/..., /opt/..., later mounts winning), folders included: those
+// a tree lists and those implied by the paths of their files.
 type vfs map[string]vfsEntry
 
 type vfsEntry struct {
 	a *Artifact
-	f *File
+	f *File // nil for a folder only implied by its files
 }
+
+func (e vfsEntry) isDir() bool  { return e.f == nil || e.f.Type == zipper.TypeDir }
+func (e vfsEntry) isLink() bool { return e.f != nil && e.f.Type == zipper.TypeSymlink }
+func (e vfsEntry) isFile() bool { return e.f != nil && e.f.Type == zipper.TypeFile }
 
 func newVFS(b *Bundle) vfs {
 	v := vfs{}
-	add := func(a *Artifact, root string) {
-		for i := range a.Files {
-			f := &a.Files[i]
-			if f.Type != zipper.TypeDir { // folders are implied by their files
-				v[root+"/"+f.Path] = vfsEntry{a, f}
-			}
-		}
-	}
-	if b.Function != nil {
-		add(b.Function, "/var/task")
-	}
-	for _, l := range b.Layers {
-		add(l, "/opt")
+	for _, m := range b.Mounts {
+		v.add(m.Artifact, m.Path)
 	}
 	return v
 }
 
-// lookup finds the file at an absolute path, following symlinks (40 hops,
-// as Linux does).
-func (v vfs) lookup(p string) (vfsEntry, bool) {
-	for range 40 {
-		e, ok := v[p]
-		if !ok {
-			return vfsEntry{}, false
+// add lays a's files out under root ("" for the artifact's own root).
+func (v vfs) add(a *Artifact, root string) {
+	for i := range a.Files {
+		f := &a.Files[i]
+		if !zipper.ValidName(f.Path) {
+			continue // reported as unsafe; never extracted where it says
 		}
-		if e.f.Type != zipper.TypeSymlink {
-			return e, true
-		}
-		if strings.HasPrefix(e.f.Link, "/") {
-			p = path.Clean(e.f.Link)
-		} else {
-			p = path.Join(path.Dir(p), e.f.Link)
+		p := root + "/" + f.Path
+		v[p] = vfsEntry{a, f}
+		for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
+			if _, ok := v[d]; ok {
+				break
+			}
+			v[d] = vfsEntry{a: a}
 		}
 	}
-	return vfsEntry{}, false
 }
 
-// mountPoint is where an artifact's files land on Lambda.
-func mountPoint(a *Artifact) string {
-	if a.Kind == layers.KindLayer {
-		return "/opt"
+// maxLinkHops is how many symlinks one lookup follows before giving up, as
+// Linux does (ELOOP after 40).
+const maxLinkHops = 40
+
+// lookup finds what an absolute path names, resolving it one component at a
+// time as the kernel does: any component may be a symlink (to a file or a
+// folder), and ".." applies to the folder reached so far, after links. It
+// fails on a missing component, a file used as a folder, or a link loop.
+func (v vfs) lookup(p string) (vfsEntry, bool) {
+	cur, _, ok := v.resolve(p, false) // "/.." is "/" on an absolute path
+	if !ok {
+		return vfsEntry{}, false
 	}
-	return "/var/task"
+	e, found := v[cur]
+	return e, found
+}
+
+// resolve walks p (absolute) through v and returns the path it reaches.
+// With lexical, a missing component is taken as a folder and the walk goes
+// on, as an extraction that later creates it could; escaped then reports
+// whether any step went above the root, which is how a symlink leaves the
+// tree it was extracted into.
+func (v vfs) resolve(p string, lexical bool) (cur string, escaped, ok bool) {
+	rest := strings.Split(p, "/")
+	hops := 0
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if cur == "" {
+				escaped = true
+				continue
+			}
+			cur = path.Dir(cur)
+			if cur == "/" {
+				cur = ""
+			}
+			continue
+		}
+		if strings.ContainsRune(c, 0) {
+			return "", true, false // the kernel stops at the NUL: nothing to trust
+		}
+		next := cur + "/" + c
+		e, found := v[next]
+		switch {
+		case !found && lexical:
+			cur = next
+			continue
+		case !found:
+			return "", escaped, false
+		case e.isLink():
+			hops++
+			if hops > maxLinkHops {
+				return "", escaped, false
+			}
+			t := e.f.Link
+			if strings.HasPrefix(t, "/") {
+				if lexical {
+					return "", true, true
+				}
+				cur = ""
+			}
+			rest = append(strings.Split(t, "/"), rest...)
+			continue
+		case len(rest) > 0 && !e.isDir() && slices.ContainsFunc(rest, func(s string) bool { return s != "" && s != "." }):
+			return "", escaped, false
+		}
+		cur = next
+	}
+	if cur == "" {
+		cur = "/"
+	}
+	return cur, escaped, true
 }

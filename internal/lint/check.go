@@ -1,9 +1,12 @@
 package lint
 
 import (
+	"archive/zip"
 	"cmp"
 	"debug/elf"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strconv"
@@ -24,6 +27,7 @@ type checker struct {
 	glibc    string // the runtime OS's glibc, or the newest OS's
 	os       layers.OS
 	vfs      vfs
+	mount    map[*Artifact]string // where each artifact is laid out
 	findings []Finding
 }
 
@@ -36,10 +40,17 @@ func Check(b *Bundle) []Finding {
 		c.runtime = &r
 		c.os, c.glibc = r.OS, r.Glibc
 	}
-	c.target = targetLabel(b.Target)
+	c.target = TargetLabel(b.Target)
 	c.vfs = newVFS(b)
+	c.mount = map[*Artifact]string{}
+	for _, m := range b.Mounts {
+		if _, ok := c.mount[m.Artifact]; !ok {
+			c.mount[m.Artifact] = m.Path
+		}
+	}
 	for _, a := range b.Artifacts() {
 		c.zipProblems(a)
+		c.linkEscapes(a)
 		for i := range a.Files {
 			c.file(a, &a.Files[i])
 		}
@@ -84,8 +95,50 @@ func (c *checker) zipProblems(a *Artifact) {
 		c.add(rule, a, p.Name, 0, r.Summary, p.Detail)
 	}
 	for _, f := range a.Files {
-		if f.ReadErr != nil {
+		switch {
+		case f.ReadErr == nil:
+		case errors.Is(f.ReadErr, zip.ErrChecksum) || errors.Is(f.ReadErr, io.ErrUnexpectedEOF) || errors.Is(f.ReadErr, errTooLong):
+			c.add(RuleZipSizeLie, a, f.Path, 0, "entry's content contradicts what the zip declares", f.ReadErr.Error())
+		default:
 			c.add(RuleZipCorrupt, a, f.Path, 0, "entry cannot be read back", f.ReadErr.Error())
+		}
+		if f.Special != "" {
+			fd := c.add(RuleZipUnsupported, a, f.Path, 0, "a "+f.Special+": no zip can hold it, so Lambda never receives it",
+				"file type: "+f.Special)
+			fd.Symptom = "the file is missing on Lambda, or the packaging tool fails on it"
+			fd.Fix = "remove it from the folder, or exclude it from the build"
+		}
+	}
+}
+
+// linkEscapes reports the artifact's symlinks that leave its root once
+// resolved against its other links, as an extraction would create them:
+// through another symlink, or past a NUL that ends the target early. Links
+// whose own text already escapes were reported when the tree was read.
+func (c *checker) linkEscapes(a *Artifact) {
+	var own vfs
+	reported := map[string]bool{}
+	for _, p := range a.Problems {
+		if p.Kind == zipper.ProblemSymlinkEscape {
+			reported[strings.TrimSuffix(p.Name, "/")] = true
+		}
+	}
+	for i := range a.Files {
+		f := &a.Files[i]
+		if f.Type != zipper.TypeSymlink || reported[f.Path] || !zipper.ValidName(f.Path) {
+			continue
+		}
+		if zipper.LinkEscapes(f.Path, f.Link) || strings.ContainsRune(f.Link, 0) {
+			c.add(RuleSymlinkEscape, a, f.Path, 0, mustRule(RuleSymlinkEscape).Summary, fmt.Sprintf("symlink to %q points outside %s", f.Link, a.Name))
+			continue
+		}
+		if own == nil {
+			own = vfs{}
+			own.add(a, "")
+		}
+		if _, escaped, _ := own.resolve("/"+f.Path, true); escaped {
+			c.add(RuleSymlinkEscape, a, f.Path, 0, mustRule(RuleSymlinkEscape).Summary,
+				fmt.Sprintf("symlink to %q leaves %s once the links it passes through are followed", f.Link, a.Name))
 		}
 	}
 }
@@ -202,10 +255,9 @@ func (c *checker) elfFile(a *Artifact, f *File) {
 	}
 }
 
-// ldLibraryPath is LD_LIBRARY_PATH on Lambda's managed runtimes (FACTS:
-// "LD_LIBRARY_PATH on managed runtimes"); provided.al2 lacks /var/lang/lib,
-// which holds nothing the function bundles either way.
-var ldLibraryPath = []string{"/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib", "/var/task", "/var/task/lib", "/opt/lib"}
+// maxEvidenceBytes bounds the list of searched folders quoted in one
+// finding: an object may name thousands of RUNPATH folders.
+const maxEvidenceBytes = 2048
 
 // osLibraries are the libraries every Lambda OS provides: glibc's own, the
 // GCC runtime, and zlib, which every managed runtime's interpreter links.
@@ -219,21 +271,29 @@ var osLibraries = map[string]bool{
 
 // needed resolves each DT_NEEDED library as Lambda's loader would.
 func (c *checker) needed(a *Artifact, f *File) {
-	self := mountPoint(a) + "/" + f.Path
+	self := c.mount[a] + "/" + f.Path
 	origin := path.Dir(self)
+	var runPath []string
+	for _, d := range f.ELF.RunPath {
+		d = path.Clean(strings.NewReplacer("${ORIGIN}", origin, "$ORIGIN", origin).Replace(d))
+		if !slices.Contains(runPath, d) {
+			runPath = append(runPath, d)
+		}
+	}
+	dirs := append(runPath, c.b.SearchPath()...)
+	searched := strings.Join(dirs, ":")
+	if len(searched) > maxEvidenceBytes {
+		searched = searched[:maxEvidenceBytes] + fmt.Sprintf("… (%d folders)", len(dirs))
+	}
+	seen := map[string]bool{}
 	for _, lib := range f.ELF.Needed {
-		if strings.Contains(lib, "/") || osLibraries[lib] {
+		if strings.Contains(lib, "/") || osLibraries[lib] || seen[lib] {
 			continue
 		}
+		seen[lib] = true
 		if c.runtime != nil && c.runtime.Family() == "python" && strings.HasPrefix(lib, "libpython"+c.runtime.LanguageVersion()) {
 			continue // in /var/lang/lib
 		}
-		var dirs []string
-		for _, d := range f.ELF.RunPath {
-			d = strings.NewReplacer("${ORIGIN}", origin, "$ORIGIN", origin).Replace(d)
-			dirs = append(dirs, path.Clean(d))
-		}
-		dirs = append(dirs, ldLibraryPath...)
 		found, wrong := false, ""
 		for _, d := range dirs {
 			e, ok := c.vfs.lookup(d + "/" + lib)
@@ -254,7 +314,6 @@ func (c *checker) needed(a *Artifact, f *File) {
 		if found {
 			continue
 		}
-		searched := strings.Join(dirs, ":")
 		if wrong != "" {
 			c.add(RuleLibWrongMachine, a, f.Path, 0, fmt.Sprintf("needs %s, which resolves only to a file for another CPU", lib),
 				"found "+wrong+"; searched "+searched)
@@ -343,32 +402,39 @@ func (c *checker) pythonDirs(a *Artifact) {
 }
 
 func (c *checker) layout(a *Artifact) {
-	dirs := languageDirs
+	l := layers.CheckLayout(c.runtime, topLevel(a))
+	dirs := layers.AllLayerDirs()
 	if c.runtime != nil {
 		dirs = c.runtime.LayerDirs()
 	}
-	tops := topLevel(a)
-	known := false
-	for t := range tops {
-		if slices.Contains(dirs, t) {
-			known = true
-		}
+	if l.Wrapper != "" {
+		c.add(RuleLayoutWrapped, a, l.Wrapper+"/", 0,
+			fmt.Sprintf("layer content wrapped in %s/: it lands in /opt/%s/%s, where no runtime looks", l.Wrapper, l.Wrapper, l.Inner),
+			fmt.Sprintf("top-level folders: %s", strings.Join(l.Unread, ", ")))
+		return
 	}
-	if !known {
-		if w, inner := wrapped(a, dirs); w != "" {
-			c.add(RuleLayoutWrapped, a, w+"/", 0,
-				fmt.Sprintf("layer content wrapped in %s/: it lands in /opt/%s/%s, where no runtime looks", w, w, inner),
-				fmt.Sprintf("top-level folders: %s", strings.Join(sortedKeys(tops), ", ")))
-			return
-		}
-	}
-	for _, t := range sortedKeys(tops) {
-		if slices.Contains(dirs, t) || (t == "bootstrap" && c.runtime != nil && c.runtime.Family() == "provided") {
+	for _, t := range l.Unread {
+		if servedThroughLink(a, l.Read, t) {
 			continue
 		}
 		c.add(RuleLayoutUnread, a, t, 0, fmt.Sprintf("%s lands in /opt/%s, which the runtime does not read", t, t),
 			"the runtime reads "+strings.Join(dirs, "/, ")+"/")
 	}
+}
+
+// servedThroughLink reports whether a top-level symlink the runtime reads
+// (lib -> lib64) points into the top-level folder name, which is then read
+// through the link.
+func servedThroughLink(a *Artifact, read []string, name string) bool {
+	for _, f := range a.Files {
+		if f.Type != zipper.TypeSymlink || !slices.Contains(read, f.Path) {
+			continue
+		}
+		if first, _, _ := strings.Cut(path.Clean(f.Link), "/"); first == name {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -482,20 +548,20 @@ func contributor(p string) string {
 func (c *checker) sizes() {
 	var total int64
 	by := map[string]int64{}
-	for _, a := range c.b.Artifacts() {
+	for _, a := range c.b.Package() {
 		total += a.UnzippedBytes
 		for _, f := range a.Files {
 			if f.Type != zipper.TypeDir {
 				by[a.Name+": "+contributor(f.Path)] += f.Size
 			}
 		}
-		if a.Zip && a.ZippedBytes >= layers.MaxDirectUploadBytes {
-			c.add(RuleSizeDirect, a, "", 0, fmt.Sprintf("zip of %s (%d bytes) cannot be sent directly; upload it through S3", formatBytes(a.ZippedBytes), a.ZippedBytes),
-				fmt.Sprintf("%d >= %d bytes", a.ZippedBytes, layers.MaxDirectUploadBytes))
+		if a.InRequest && !layers.FitsDirectUpload(a.ArchiveBytes) {
+			c.add(RuleSizeDirect, a, "", 0, fmt.Sprintf("zip of %s (%d bytes) cannot be sent directly; upload it through S3", formatBytes(a.ArchiveBytes), a.ArchiveBytes),
+				fmt.Sprintf("%d >= %d bytes", a.ArchiveBytes, layers.MaxDirectUploadBytes))
 		}
 	}
 	what := "function code plus layers"
-	if len(c.b.Artifacts()) == 1 {
+	if len(c.b.Package()) == 1 {
 		what = "this package alone"
 	}
 	if total >= layers.MaxUnzippedBytes {
@@ -506,8 +572,20 @@ func (c *checker) sizes() {
 		c.add(RuleSizeImage, nil, "", 0, fmt.Sprintf("%s unzip to %s, over the 10 GB container image limit", what, formatBytes(total)),
 			fmt.Sprintf("%d > %d bytes", total, int64(layers.MaxImageBytes)))
 	}
-	if n := len(c.b.Layers); n > layers.MaxLayers {
+	if n := len(c.b.Layers()); n > layers.MaxLayers {
 		c.add(RuleLayerCount, nil, "", 0, fmt.Sprintf("%d layers; a function attaches at most %d", n, layers.MaxLayers),
 			fmt.Sprintf("%d > %d", n, layers.MaxLayers))
 	}
+}
+
+// TargetLabel names a target, or the part of it that is known, as findings
+// and reports show it: "python3.12/arm64", "python3.12", "arm64" or "".
+func TargetLabel(t layers.Target) string {
+	switch {
+	case t.Runtime != "" && t.Arch != "":
+		return t.String()
+	case t.Runtime != "":
+		return t.Runtime
+	}
+	return string(t.Arch)
 }

@@ -4,10 +4,17 @@
 // libraries resolve, Python and Node ABI tags, layer layout, secrets, dead
 // weight, hostile zip entries, and every Lambda size limit.
 //
-// Loading (LoadDir, LoadZip) is the only I/O: it reads each file's first
-// bytes and, for ELF objects and wheel metadata, the little more the rules
-// need, in parallel, touching each file once. Check is pure: rules over a
-// Bundle (code plus layers, in the order Lambda extracts them, and the
-// target) give Findings. Findings are data, each with a stable rule ID that
+// lint checks a Bundle and nothing else: a target, the function's
+// environment, and artifacts mounted where Lambda lays them out (/var/task,
+// /opt, or any other path such as an EFS mount). It never learns what kind
+// of input an artifact came from: the source package (and later ones for
+// framework outputs and images) turns inputs into bundles and sets the facts
+// the rules use, such as whether an archive goes in the request.
+//
+// Load is the only I/O: it reads an fstree.Tree, each file's first bytes
+// and, for ELF objects and wheel metadata, the little more the rules need,
+// in parallel, touching each file once, with memory that follows the data
+// read, never sizes an archive declares. Check is pure: rules over a Bundle
+// give Findings. Findings are data, each with a stable rule ID that
 // `layerkit explain` describes; an error is returned only for I/O.
 package lint

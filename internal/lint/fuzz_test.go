@@ -34,15 +34,15 @@ func FuzzCheckZip(f *testing.F) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		a, err := LoadZip(t.Context(), p)
+		a, err := loadZipTree(t.Context(), p)
 		if err != nil {
 			return
 		}
 		a.Kind = GuessKind(a)
-		bundle := &Bundle{Layers: []*Artifact{a}}
+		bundle := &Bundle{Mounts: layerMounts(a)}
 		Infer(bundle)
 		Check(bundle)
-		Check(&Bundle{Target: layers.Target{Runtime: "python3.9", Arch: layers.X86_64}, Layers: []*Artifact{a}})
+		Check(&Bundle{Target: layers.Target{Runtime: "python3.9", Arch: layers.X86_64}, Mounts: layerMounts(a)})
 	})
 }
 

@@ -53,7 +53,7 @@ func tree(t *testing.T, files map[string]string) string {
 
 func load(t *testing.T, dir string, kind layers.Kind) *Artifact {
 	t.Helper()
-	a, err := LoadDir(t.Context(), dir)
+	a, err := loadDirTree(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func ruleSet(fs []Finding) []string {
 func checkLayer(t *testing.T, files map[string]string, tgt string) []Finding {
 	t.Helper()
 	a := load(t, tree(t, files), layers.KindLayer)
-	return Check(&Bundle{Name: "bundle", Target: target(t, tgt), Layers: []*Artifact{a}})
+	return Check(&Bundle{Name: "bundle", Target: target(t, tgt), Mounts: layerMounts(a)})
 }
 
 func TestCheckRules(t *testing.T) {
@@ -218,7 +218,7 @@ func TestFindingCarriesEvidence(t *testing.T) {
 
 func TestSizes(t *testing.T) {
 	big := func(name string, files map[string]int64, zipped int64) *Artifact {
-		a := &Artifact{Name: name, Kind: layers.KindLayer, Zip: zipped > 0, ZippedBytes: zipped}
+		a := &Artifact{Name: name, Kind: layers.KindLayer, InRequest: zipped > 0, ArchiveBytes: zipped}
 		for p, n := range files {
 			a.Files = append(a.Files, File{Path: p, Size: n})
 			a.UnzippedBytes += n
@@ -229,7 +229,7 @@ func TestSizes(t *testing.T) {
 	fn.Kind = layers.KindFunction
 	l1 := big("numpy.zip", map[string]int64{"python/lib/python3.12/site-packages/numpy/core/x.so": 150_000_000}, 60_000_000)
 	l2 := big("scipy.zip", map[string]int64{"python/lib/python3.12/site-packages/scipy/linalg/y.so": 112_143_000}, 40_000_000)
-	b := &Bundle{Name: "manifest.json", Target: target(t, "python3.12-x86_64"), Function: fn, Layers: []*Artifact{l1, l2}}
+	b := &Bundle{Name: "manifest.json", Target: target(t, "python3.12-x86_64"), Mounts: append([]Mount{{TaskRoot, fn}}, layerMounts(l1, l2)...)}
 	got := ruleSet(Check(b))
 	want := []string{"LK160 ", "LK161 "}
 	if !slices.Equal(got, want) {
@@ -246,7 +246,7 @@ func TestSizes(t *testing.T) {
 	if got := ruleSet(Check(b)); slices.Contains(got, "LK160 ") {
 		t.Errorf("at 262,143,999 bytes: %q", got)
 	}
-	b.Layers = []*Artifact{l1, l1, l1, l1, l1, l1}
+	b.Mounts = layerMounts(l1, l1, l1, l1, l1, l1)
 	if got := ruleSet(Check(b)); !slices.Contains(got, "LK162 ") {
 		t.Errorf("6 layers: %q", got)
 	}
@@ -257,7 +257,7 @@ func TestSizes(t *testing.T) {
 func TestLaterLayerWins(t *testing.T) {
 	l1 := load(t, tree(t, map[string]string{"python/pkg/libneeds.so": "@libneeds-x86_64.so", "lib/libmissing.so.1": "@libanswer-arm64.so"}), layers.KindLayer)
 	l2 := load(t, tree(t, map[string]string{"lib/libmissing.so.1": "@libanswer-x86_64.so"}), layers.KindLayer)
-	got := ruleSet(Check(&Bundle{Target: target(t, "python3.12-x86_64"), Layers: []*Artifact{l1, l2}}))
+	got := ruleSet(Check(&Bundle{Target: target(t, "python3.12-x86_64"), Mounts: layerMounts(l1, l2)}))
 	if !slices.Equal(got, []string{"LK101 lib/libmissing.so.1"}) {
 		t.Errorf("findings = %q", got)
 	}
@@ -267,7 +267,7 @@ func TestInfer(t *testing.T) {
 	a := load(t, tree(t, map[string]string{
 		"python/lib/python3.12/site-packages/fast.cpython-312-aarch64-linux-gnu.so": "@libanswer-arm64.so",
 		"lib/libanswer.so": "@libanswer-arm64.so", "lib/other.so": "@libanswer-x86_64.so"}), layers.KindLayer)
-	b := &Bundle{Layers: []*Artifact{a}}
+	b := &Bundle{Mounts: layerMounts(a)}
 	notes := Infer(b)
 	if b.Target != (layers.Target{Runtime: "python3.12", Arch: layers.ARM64}) || len(notes) != 2 {
 		t.Fatalf("inferred %+v, notes %q", b.Target, notes)
@@ -275,7 +275,7 @@ func TestInfer(t *testing.T) {
 	if got := ruleSet(Check(b)); !slices.Equal(got, []string{"LK101 lib/other.so"}) {
 		t.Errorf("findings = %q", got)
 	}
-	empty := &Bundle{Layers: []*Artifact{load(t, tree(t, map[string]string{"python/x.py": "x"}), layers.KindLayer)}}
+	empty := &Bundle{Mounts: layerMounts(load(t, tree(t, map[string]string{"python/x.py": "x"}), layers.KindLayer))}
 	if notes := Infer(empty); len(notes) != 2 || empty.Target != (layers.Target{}) {
 		t.Errorf("nothing to infer: %+v %q", empty.Target, notes)
 	}
@@ -319,13 +319,13 @@ func TestZipMatchesFolder(t *testing.T) {
 	zw.Close()
 	zp := filepath.Join(t.TempDir(), "layer.zip")
 	os.WriteFile(zp, buf.Bytes(), 0o644)
-	za, err := LoadZip(t.Context(), zp)
+	za, err := loadZipTree(t.Context(), zp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	za.Kind = layers.KindLayer
-	fromZip := ruleSet(Check(&Bundle{Target: target(t, "python3.9-arm64"), Layers: []*Artifact{za}}))
-	fromDir := ruleSet(Check(&Bundle{Target: target(t, "python3.9-arm64"), Layers: []*Artifact{load(t, dir, layers.KindLayer)}}))
+	fromZip := ruleSet(Check(&Bundle{Target: target(t, "python3.9-arm64"), Mounts: layerMounts(za)}))
+	fromDir := ruleSet(Check(&Bundle{Target: target(t, "python3.9-arm64"), Mounts: layerMounts(load(t, dir, layers.KindLayer))}))
 	if !slices.Equal(fromZip, fromDir) || len(fromZip) < 5 {
 		t.Errorf("zip: %q\ndir: %q", fromZip, fromDir)
 	}
@@ -341,12 +341,12 @@ func TestHostileZip(t *testing.T) {
 	zw.Close()
 	zp := filepath.Join(t.TempDir(), "evil.zip")
 	os.WriteFile(zp, buf.Bytes(), 0o644)
-	a, err := LoadZip(t.Context(), zp)
+	a, err := loadZipTree(t.Context(), zp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.Kind = layers.KindLayer
-	got := ruleSet(Check(&Bundle{Target: target(t, "python3.12-arm64"), Layers: []*Artifact{a}}))
+	got := ruleSet(Check(&Bundle{Target: target(t, "python3.12-arm64"), Mounts: layerMounts(a)}))
 	want := []string{"LK190 ../../etc/cron.d/evil", "LK192 python/x.py"}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings = %q, want %q", got, want)
@@ -354,7 +354,7 @@ func TestHostileZip(t *testing.T) {
 }
 
 func TestLoadDirErrors(t *testing.T) {
-	if _, err := LoadDir(t.Context(), filepath.Join(t.TempDir(), "nope")); err == nil {
+	if _, err := loadDirTree(t.Context(), filepath.Join(t.TempDir(), "nope")); err == nil {
 		t.Error("missing folder: no error")
 	}
 }
@@ -365,7 +365,7 @@ func TestLoadDirUnreadable(t *testing.T) {
 	}
 	dir := tree(t, map[string]string{"python/x.py": "x"})
 	os.Chmod(filepath.Join(dir, "python", "x.py"), 0)
-	if _, err := LoadDir(t.Context(), dir); err == nil || !strings.Contains(err.Error(), "x.py") {
+	if _, err := loadDirTree(t.Context(), dir); err == nil || !strings.Contains(err.Error(), "x.py") {
 		t.Errorf("unreadable file: %v", err)
 	}
 }

@@ -7,16 +7,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/layerkit/layerkit/internal/elfcheck"
+	"github.com/layerkit/layerkit/internal/fstree"
 	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
 )
@@ -29,6 +28,9 @@ type File struct {
 	Exec bool
 	Size int64
 	Link string
+	// Special names what a folder entry is when it is no file, folder or
+	// link (a named pipe, a socket, a device); it is never opened.
+	Special string
 	// ID is the file's format, read from its first bytes.
 	ID elfcheck.Identification
 	// Header is the ELF identification, set when ID.Format is ELF and the
@@ -42,109 +44,92 @@ type File struct {
 	// Text is the content of small metadata files the rules read
 	// (*.dist-info/WHEEL).
 	Text []byte
-	// ReadErr records content that could not be read back from a zip.
+	// ReadErr records content that could not be read back: for an
+	// archive, content that contradicts what the archive declares.
 	ReadErr error
 }
 
-// Artifact is one folder or zip, loaded.
+// Artifact is one tree (a folder, a zip), loaded, with the facts the rules
+// use about it.
 type Artifact struct {
-	// Name is the folder or zip as the user named it.
+	// Name is the folder or file as the user named it.
 	Name string
 	// Kind is function code or a layer; set by the caller or guessed by
 	// GuessKind.
 	Kind layers.Kind
-	Zip  bool
-	// ZippedBytes is the zip's size; 0 for a folder.
-	ZippedBytes int64
+	// ArchiveBytes is the size of the archive the files come from (a zip's
+	// compressed size); 0 when they do not come from one.
+	ArchiveBytes int64
+	// InRequest says the archive goes to Lambda in the API request itself
+	// (ZipFile), where the direct-upload limit applies.
+	InRequest bool
 	// UnzippedBytes is the sum of the entries' sizes, as Lambda counts its
 	// limit (a symlink counts its target's length).
 	UnzippedBytes int64
-	// Files are in the order the folder was walked or the zip lists them.
+	// Files are in the order the tree was walked.
 	Files []File
 	// Problems are the hostile or broken entries found while reading.
 	Problems []zipper.Problem
 }
 
-// maxELFBytes bounds how much of one ELF object inside a zip is held in
+// maxELFBytes bounds how much of one ELF object read as a stream is held in
 // memory to inspect it: a larger file cannot be deployed anyway.
 const maxELFBytes = layers.MaxUnzippedBytes
 
 // maxTextBytes bounds a metadata file read whole.
 const maxTextBytes = 1 << 20
 
-// skippedDirs are never walked in a folder: version control state is never
-// packaged by any tool.
-var skippedDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, ".bzr": true}
-
-func loadWorkers() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
+// maxBytesInFlight bounds the bytes of ELF objects that are being read
+// as streams at once: buffers grow with the data actually read, and the
+// sizes an archive declares (which may lie) are charged against this
+// before any reading starts. An object declaring more waits for all others.
+const maxBytesInFlight = 64 << 20
 
 // needsText reports whether the rules read a file's whole content.
 func needsText(p string) bool {
 	return path.Base(p) == "WHEEL" && strings.HasSuffix(path.Dir(p), ".dist-info")
 }
 
-// LoadDir loads the folder dir. It never follows a symlink: links are
-// recorded with their targets, and one leaving the folder is a Problem.
-// Version-control folders are skipped. Unreadable files are errors naming
-// the file.
-func LoadDir(ctx context.Context, dir string) (*Artifact, error) {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return nil, err
+// Load reads the tree t as one artifact: every entry, and for each regular
+// file its first bytes and, for ELF objects and wheel metadata, the little
+// more the rules need, in parallel, each file opened once. Entries with
+// unsafe names are listed but never opened. Content an archive cannot give
+// back as declared is recorded in File.ReadErr; an error is returned only
+// for I/O on a folder, or when ctx is done.
+func Load(ctx context.Context, t fstree.Tree) (*Artifact, error) {
+	a := &Artifact{Name: t.Name()}
+	workers := 2 * runtime.GOMAXPROCS(0) // a folder's reads wait on the disk
+	if ar, ok := t.(fstree.Archive); ok {
+		a.ArchiveBytes = ar.ArchiveBytes()
+		a.Problems = append(a.Problems, ar.Problems()...)
+		workers = runtime.GOMAXPROCS(0) // an archive's inflate is CPU work
 	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s: not a folder", dir)
-	}
-	a := &Artifact{Name: dir}
+	_, archive := t.(fstree.Archive)
 	// The walk hands each regular file to the readers as soon as it sees
 	// it, so reading overlaps walking.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(loadWorkers())
+	g.SetLimit(max(4, workers))
+	inFlight := semaphore.NewWeighted(maxBytesInFlight)
 	var files []*File
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := gctx.Err(); err != nil {
-			return err
-		}
-		if p == dir {
+	err := t.Walk(gctx, func(e fstree.Entry) error {
+		f := &File{Path: e.Path, Type: e.Type, Exec: e.Exec, Size: e.Size, Link: e.Link, Special: e.Special}
+		files = append(files, f)
+		if e.Type != zipper.TypeFile || e.Special != "" || e.Size == 0 || !zipper.ValidName(e.Path) {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		switch t := d.Type(); {
-		case t.IsDir():
-			if skippedDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			files = append(files, &File{Path: rel, Type: zipper.TypeDir})
-		case t&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			files = append(files, &File{Path: rel, Type: zipper.TypeSymlink, Link: target, Size: int64(len(target))})
-			if zipper.LinkEscapes(rel, target) {
-				a.Problems = append(a.Problems, zipper.Problem{Kind: zipper.ProblemSymlinkEscape, Name: rel,
-					Detail: fmt.Sprintf("symlink to %q points outside %s", target, dir)})
-			}
-		case t.IsRegular():
-			f := &File{Path: rel, Type: zipper.TypeFile}
-			files = append(files, f)
-			g.Go(func() error {
-				if err := loadDirFile(p, f); err != nil {
-					return fmt.Errorf("reading %s: %w", p, unwrapPathError(err))
-				}
+		g.Go(func() error {
+			err := loadFile(gctx, t, f, inFlight)
+			switch {
+			case err == nil:
 				return nil
-			})
-		default:
-			a.Problems = append(a.Problems, zipper.Problem{Kind: zipper.ProblemUnsupported, Name: rel,
-				Detail: fmt.Sprintf("special file (%v) that no zip can hold", t)})
-		}
+			case gctx.Err() != nil:
+				return gctx.Err()
+			case archive:
+				f.ReadErr = err
+				return nil
+			}
+			return fmt.Errorf("reading %s: %w", path.Join(t.Name(), f.Path), unwrapPathError(err))
+		})
 		return nil
 	})
 	if werr := g.Wait(); werr != nil {
@@ -153,8 +138,14 @@ func LoadDir(ctx context.Context, dir string) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	a.Files = make([]File, len(files))
 	for i, f := range files {
+		if f.Size < 0 {
+			f.Size = 0
+		}
 		a.Files[i] = *f
 		a.UnzippedBytes += f.Size
 	}
@@ -169,42 +160,78 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// loadDirFile reads one regular file the walk found. It opens the path
-// directly rather than through os.Root, which opens every folder on the way
-// (a third of the run's system calls); the check only reads, and the walk
-// never followed a link.
-func loadDirFile(p string, f *File) error {
-	fh, err := openNoFollow(p)
+// loadFile reads what the rules need of one regular file.
+func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.Weighted) error {
+	fh, err := t.Open(f.Path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	if f.Size, f.Exec, err = fh.Stat(); err != nil {
+	size, exec, err := fh.Stat()
+	if err != nil {
 		return err
+	}
+	if f.Size < 0 {
+		f.Size, f.Exec = size, exec
 	}
 	if f.Size == 0 {
 		return nil
 	}
 	var buf [elfcheck.HeadSize]byte
-	n, err := fh.ReadAt(buf[:min(int64(len(buf)), f.Size)], 0)
-	if err != nil && err != io.EOF {
+	n, err := io.ReadFull(fh, buf[:min(int64(len(buf)), f.Size)])
+	head := buf[:n]
+	identify(f, head) // what was read is inspected, even when the rest is missing
+	if err != nil {
 		return err
 	}
-	identify(f, buf[:n])
-	if f.ID.Format == elfcheck.ELF {
-		f.ELF, f.ELFErr = elfcheck.InspectELF(fh, f.Size, elfOptions(f.Path))
-	}
-	if needsText(f.Path) && f.Size <= maxTextBytes {
-		if int64(n) == f.Size {
-			f.Text = bytes.Clone(buf[:n])
-		} else {
-			f.Text = make([]byte, f.Size)
-			if _, err := fh.ReadAt(f.Text, 0); err != nil {
-				return err
-			}
+	rest := io.MultiReader(bytes.NewReader(head), fh)
+	ra, canSeek := fh.(io.ReaderAt)
+	switch {
+	case f.ID.Format == elfcheck.ELF && canSeek:
+		f.ELF, f.ELFErr = elfcheck.InspectELF(ra, f.Size, elfOptions(f.Path))
+	case f.ID.Format == elfcheck.ELF:
+		if f.Size > maxELFBytes {
+			f.ELFErr = fmt.Errorf("not inspected: %d bytes is over Lambda's unzipped limit", f.Size)
+			return nil
+		}
+		weight := min(f.Size, maxBytesInFlight)
+		if err := inFlight.Acquire(ctx, weight); err != nil {
+			return err
+		}
+		defer inFlight.Release(weight)
+		b, err := readAll(rest, maxELFBytes)
+		if err != nil {
+			return err
+		}
+		f.ELF, f.ELFErr = elfcheck.InspectELF(bytes.NewReader(b), int64(len(b)), elfOptions(f.Path))
+	case needsText(f.Path):
+		if f.Size > maxTextBytes {
+			return nil
+		}
+		if f.Text, err = readAll(rest, maxTextBytes); err != nil {
+			f.Text = nil
+			return err
 		}
 	}
 	return nil
+}
+
+// errTooLong reports content longer than the loader reads of one file.
+var errTooLong = errors.New("content longer than the limit")
+
+// readAll reads r to its end into a buffer that grows with the data
+// actually read, never with a size somebody declared; more than limit bytes
+// is an error.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	var b bytes.Buffer
+	n, err := b.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", errTooLong, limit)
+	}
+	return b.Bytes(), nil
 }
 
 func identify(f *File, head []byte) {
@@ -216,75 +243,4 @@ func identify(f *File, head []byte) {
 
 func elfOptions(p string) elfcheck.Options {
 	return elfcheck.Options{Symbols: strings.HasSuffix(p, ".node")}
-}
-
-// LoadZip loads the zip at name in place: nothing is extracted to disk. It
-// reads the central directory, the first bytes of every file and the whole
-// of each ELF object (up to the Lambda limit) and wheel metadata. Hostile
-// entries become Problems; an error is returned only when the file cannot
-// be read or is not a zip.
-func LoadZip(ctx context.Context, name string) (*Artifact, error) {
-	zr, err := zipper.OpenReader(name)
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	a := &Artifact{Name: name, Zip: true, ZippedBytes: zr.Size, Problems: zr.Problems}
-	a.Files = make([]File, len(zr.Entries))
-	for i, e := range zr.Entries {
-		a.Files[i] = File{Path: e.Name, Type: e.Type, Exec: e.Exec, Size: e.Size, Link: e.Link}
-		a.UnzippedBytes += e.Size
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range zr.Entries {
-		e, f := &zr.Entries[i], &a.Files[i]
-		if f.Type != zipper.TypeFile || f.Size == 0 || !zipper.ValidName(e.Name) {
-			continue
-		}
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			loadZipFile(zr, e, f)
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-// elfBuffers holds the buffers ELF objects of a zip are inflated into, one
-// per reader at a time: InspectELF keeps nothing that points into them.
-var elfBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-func loadZipFile(zr *zipper.Reader, e *zipper.ReadEntry, f *File) {
-	head, err := zr.ReadHead(e, elfcheck.HeadSize)
-	if err != nil {
-		f.ReadErr = err
-		return
-	}
-	identify(f, head)
-	switch {
-	case f.ID.Format == elfcheck.ELF:
-		if f.Size > maxELFBytes {
-			f.ELFErr = fmt.Errorf("not inspected: %d bytes is over Lambda's unzipped limit", f.Size)
-			return
-		}
-		bp := elfBuffers.Get().(*[]byte)
-		defer elfBuffers.Put(bp)
-		b, err := zr.ReadAllInto(e, *bp, maxELFBytes)
-		*bp = b
-		if err != nil {
-			f.ReadErr = err
-			return
-		}
-		f.ELF, f.ELFErr = elfcheck.InspectELF(bytes.NewReader(b), int64(len(b)), elfOptions(f.Path))
-	case needsText(f.Path):
-		if f.Text, err = zr.ReadAll(e, maxTextBytes); err != nil {
-			f.ReadErr = err
-		}
-	}
 }

@@ -1,0 +1,354 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/layerkit/layerkit/internal/fstree"
+	"github.com/layerkit/layerkit/internal/lint"
+	"github.com/layerkit/layerkit/layers"
+)
+
+// Request says what one check run looks at.
+type Request struct {
+	// Paths are folders, zips, build output folders or their
+	// manifest.json; each is checked on its own (a build as one bundle per
+	// target).
+	Paths []string
+	// Function and Layers check one function as deployed: its code plus
+	// its layers, in order. Used instead of Paths.
+	Function string
+	Layers   []string
+	// Runtime and Arch set the target; empty parts are inferred. With a
+	// build they select which of its targets to check.
+	Runtime string
+	Arch    layers.Arch
+}
+
+// Result is what a check run found.
+type Result struct {
+	Findings []lint.Finding
+	// Notes say what was assumed, for the user.
+	Notes []string
+	// Artifacts and Files count what was read, each artifact once.
+	Artifacts, Files int
+	// Targets lists the targets checked.
+	Targets []string
+}
+
+// ErrNoTargets reports a build none of whose targets match the requested
+// runtime and arch.
+var ErrNoTargets = errors.New("no target matches")
+
+// ErrNotManifest reports a .json file named for checking that is not a
+// layerkit build manifest.
+var ErrNotManifest = errors.New("not a layerkit build manifest")
+
+// Bundles loads what the request names and returns the bundles to check,
+// each artifact read once however many bundles share it. Errors are for
+// unreadable input only: a missing path, a file that is neither a folder nor
+// a zip, a build manifest that does not parse or names files outside its
+// folder.
+func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) {
+	res := &Result{}
+	loaded := map[string]*lint.Artifact{}
+	load := func(p string, kind layers.Kind) (*lint.Artifact, error) {
+		if a, ok := loaded[p]; ok {
+			return a, nil
+		}
+		a, err := Load(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		a.Kind = kind
+		if kind == "" {
+			a.Kind = lint.GuessKind(a)
+		}
+		loaded[p] = a
+		res.Artifacts++
+		res.Files += len(a.Files)
+		return a, nil
+	}
+	target := layers.Target{Runtime: req.Runtime, Arch: req.Arch}
+	var bundles []*lint.Bundle
+	if req.Function != "" || len(req.Layers) > 0 {
+		b := &lint.Bundle{Name: req.Function, Target: target}
+		if req.Function != "" {
+			a, err := load(req.Function, layers.KindFunction)
+			if err != nil {
+				return nil, nil, err
+			}
+			b.AddFunction(a)
+		}
+		for _, l := range req.Layers {
+			a, err := load(l, layers.KindLayer)
+			if err != nil {
+				return nil, nil, err
+			}
+			b.AddLayer(a)
+		}
+		if b.Name == "" {
+			b.Name = req.Layers[0]
+		}
+		bundles = append(bundles, b)
+	}
+	for _, p := range req.Paths {
+		m, dir, err := findManifest(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if m != nil {
+			bs, err := manifestBundles(m, dir, p, target, load)
+			if err != nil {
+				return nil, nil, err
+			}
+			bundles = append(bundles, bs...)
+			continue
+		}
+		a, err := load(p, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		b := &lint.Bundle{Name: p, Target: target}
+		if a.Kind == layers.KindLayer {
+			b.AddLayer(a)
+		} else {
+			b.AddFunction(a)
+		}
+		bundles = append(bundles, b)
+	}
+	return bundles, res, nil
+}
+
+// Run loads what the request names and checks every bundle. It returns
+// ctx's error when ctx is done before the check finished: an interrupted
+// check has no report.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	bundles, res, err := Bundles(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	seenTarget := map[string]bool{}
+	for _, b := range bundles {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for _, n := range lint.Infer(b) {
+			res.Notes = append(res.Notes, b.Name+": "+n)
+		}
+		res.Findings = append(res.Findings, lint.Check(b)...)
+		if t := lint.TargetLabel(b.Target); t != "" && !seenTarget[t] {
+			seenTarget[t] = true
+			res.Targets = append(res.Targets, t)
+		}
+	}
+	lint.Sort(res.Findings)
+	return res, nil
+}
+
+// Load reads the folder or zip at p as one artifact. A symlink naming the
+// folder or zip itself is followed, as the user pointed at it. Anything else
+// (a named pipe, a device) is refused before it is opened. A zip's archive
+// goes to Lambda in the request, as far as anything here knows, so the
+// direct-upload limit applies to it.
+func Load(ctx context.Context, p string) (*lint.Artifact, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fi.IsDir():
+		d, err := fstree.OpenDir(p)
+		if err != nil {
+			return nil, err
+		}
+		return lint.Load(ctx, d)
+	case fi.Mode().IsRegular():
+		z, err := fstree.OpenZip(p)
+		if err != nil {
+			return nil, err
+		}
+		defer z.Close()
+		a, err := lint.Load(ctx, z)
+		if err != nil {
+			return nil, err
+		}
+		a.InRequest = true
+		return a, nil
+	}
+	return nil, fmt.Errorf("%s: neither a folder nor a zip: %w", p, fstree.ErrNotRegular)
+}
+
+// maxManifestBytes bounds a build manifest read whole: a build of every
+// runtime and architecture in the catalog writes a few kilobytes.
+const maxManifestBytes = 16 << 20
+
+// findManifest reads the build manifest p names: p itself when it is a
+// .json file, or p/manifest.json when p is a folder holding a layerkit
+// manifest. A folder's manifest.json that is something else (a web app's,
+// a CDK cloud assembly's) is not a build manifest: the folder is checked as
+// a folder. A .json file named outright must be one.
+func findManifest(p string) (*layers.Manifest, string, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, "", err
+	}
+	mp := p
+	switch {
+	case fi.IsDir():
+		mp = filepath.Join(p, layers.ManifestFile)
+	case !strings.HasSuffix(p, ".json"):
+		return nil, "", nil
+	}
+	data, err := readRegular(mp, maxManifestBytes)
+	if errors.Is(err, fs.ErrNotExist) && mp != p {
+		return nil, "", nil
+	}
+	if err != nil {
+		if mp != p && errors.Is(err, fstree.ErrNotRegular) {
+			return nil, "", nil // not a manifest layerkit wrote
+		}
+		return nil, "", err
+	}
+	if !isBuildManifest(data) {
+		if mp != p {
+			return nil, "", nil
+		}
+		return nil, "", fmt.Errorf("%s: %w (it has no numeric \"version\" and \"artifacts\" list)", mp, ErrNotManifest)
+	}
+	m, err := layers.ReadManifest(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", mp, err)
+	}
+	return m, filepath.Dir(mp), nil
+}
+
+// isBuildManifest reports whether data has the shape of a layerkit build
+// manifest: a JSON object whose "version" is a number and whose
+// "artifacts" is a list. Other tools' manifest.json files differ in one or
+// the other (CDK: a string version and an artifacts object; web apps:
+// neither).
+func isBuildManifest(data []byte) bool {
+	var probe struct {
+		Version   json.RawMessage `json:"version"`
+		Artifacts json.RawMessage `json:"artifacts"`
+	}
+	if json.Unmarshal(data, &probe) != nil {
+		return false
+	}
+	v, a := bytes.TrimSpace(probe.Version), bytes.TrimSpace(probe.Artifacts)
+	return len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) && len(a) > 0 && a[0] == '['
+}
+
+// readRegular reads a regular file of at most limit bytes, refusing
+// anything else before it is opened so that a named pipe cannot block.
+func readRegular(p string, limit int64) ([]byte, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", p, fstree.ErrNotRegular)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes, more than any build manifest", p, limit)
+	}
+	return data, nil
+}
+
+// artifactPath resolves an artifact's path from a manifest in dir. The path
+// must be relative and stay inside dir, also once symlinks are followed: a
+// manifest is input like any other and may be hostile.
+func artifactPath(dir, manifest, rel string) (string, error) {
+	if !fs.ValidPath(rel) || strings.Contains(rel, "\\") {
+		return "", fmt.Errorf("%s: artifact path %q leaves the build folder", manifest, rel)
+	}
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", err
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	if r, err := filepath.Rel(realDir, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s: artifact %q resolves to %s, outside the build folder", manifest, rel, real)
+	}
+	return p, nil
+}
+
+// manifestBundles makes one bundle per target of a build: the function's
+// code plus that target's layers, as a function deployed for it sees them.
+// Every target must be one the runtime catalog knows.
+func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, load func(string, layers.Kind) (*lint.Artifact, error)) ([]*lint.Bundle, error) {
+	manifest := filepath.Join(dir, layers.ManifestFile)
+	for _, a := range m.Artifacts {
+		if a.Kind != layers.KindLayer {
+			continue
+		}
+		if err := a.Target().Validate(); err != nil {
+			return nil, fmt.Errorf("%s: layer %q: %w", manifest, a.Name, err)
+		}
+	}
+	loadRel := func(rel string, kind layers.Kind) (*lint.Artifact, error) {
+		p, err := artifactPath(dir, manifest, rel)
+		if err != nil {
+			return nil, err
+		}
+		return load(p, kind)
+	}
+	var bundles []*lint.Bundle
+	fn, hasFn := m.Function()
+	for _, t := range m.Targets() {
+		if (want.Runtime != "" && t.Runtime != want.Runtime) || (want.Arch != "" && t.Arch != want.Arch) {
+			continue
+		}
+		b := &lint.Bundle{Name: name, Target: t}
+		if hasFn {
+			a, err := loadRel(fn.Path, layers.KindFunction)
+			if err != nil {
+				return nil, err
+			}
+			b.AddFunction(a)
+		}
+		for _, l := range m.Layers(t) {
+			a, err := loadRel(l.Path, layers.KindLayer)
+			if err != nil {
+				return nil, err
+			}
+			b.AddLayer(a)
+		}
+		bundles = append(bundles, b)
+	}
+	if len(m.Targets()) == 0 && hasFn {
+		a, err := loadRel(fn.Path, layers.KindFunction)
+		if err != nil {
+			return nil, err
+		}
+		b := &lint.Bundle{Name: name, Target: want}
+		b.AddFunction(a)
+		bundles = append(bundles, b)
+	}
+	if len(bundles) == 0 {
+		return nil, fmt.Errorf("%s: %w %s/%s (it has %v)", name, ErrNoTargets, want.Runtime, want.Arch, m.Targets())
+	}
+	return bundles, nil
+}
