@@ -234,3 +234,22 @@ func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
 		t.Errorf("entries %s, want %s", got, want)
 	}
 }
+
+// TestPlanSecretsAnyCase: secrets are kept out whatever the case of their
+// names, and templates stay in.
+func TestPlanSecretsAnyCase(t *testing.T) {
+	dir := tree(t, "app.py", ".ENV", ".AWS/credentials", "ID_RSA", "certs/server.PEM", "tls.Key", ".Env.Example")
+	p := plan(t, dir)
+	if got, want := names(p.Artifacts[0].Entries), ".Env.Example app.py"; got != want {
+		t.Errorf("main entries:\n got %s\nwant %s", got, want)
+	}
+	var secrets []string
+	for _, e := range p.Excluded {
+		if e.Secret {
+			secrets = append(secrets, e.Path)
+		}
+	}
+	if got, want := strings.Join(secrets, " "), ".AWS/ .ENV ID_RSA certs/server.PEM tls.Key"; got != want {
+		t.Errorf("secrets reported: %s, want %s", got, want)
+	}
+}
