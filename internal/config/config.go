@@ -217,8 +217,39 @@ func Parse(data []byte, name string) (*Config, error) {
 		}
 		return nil, p
 	}
+	p := &Problems{File: name}
+	checkVersionType(p, data)
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		p.add("a second YAML document follows the first (%s); a config file holds one document", strings.TrimPrefix(err.Error(), "yaml: "))
+	default:
+		p.add("line %d: a second YAML document starts here; a config file holds one document: remove the `---` and what follows it, or merge it into the first", extra.Line)
+	}
+	if len(p.List) > 0 {
+		return nil, p
+	}
 	c.File = name
 	return c, nil
+}
+
+// checkVersionType refuses a version that is not a whole number: the
+// decoder reads `version: 1.5` into an int as 1.
+func checkVersionType(p *Problems, data []byte) {
+	var top struct {
+		Version yaml.Node `yaml:"version"`
+	}
+	if yaml.Unmarshal(data, &top) != nil {
+		return
+	}
+	v := &top.Version
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!int" && v.ShortTag() != "!!null" {
+		p.add("line %d: version must be the whole number 1, not %s", v.Line, v.Value)
+	}
 }
 
 // sectionName names the part of the file a YAML decoder error's Go type
