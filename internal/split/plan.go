@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/config"
@@ -99,8 +98,11 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		for _, ts := range l.Targets {
 			t := ts.Target()
 			root := filepath.Join(dir, filepath.FromSlash(ts.From))
-			r, _ := layers.LookupRuntime(t.Runtime)
-			warnings, err := checkLayout(root, ts.From, r)
+			var rt *layers.Runtime
+			if r, ok := layers.LookupRuntime(t.Runtime); ok {
+				rt = &r
+			}
+			warnings, err := checkLayout(root, ts.From, rt)
 			if err != nil {
 				problems = append(problems, &FileError{Path: root, Err: err})
 				continue
@@ -169,49 +171,73 @@ func applyInclude(entries []zipper.Entry, include []string, dropped func(string)
 	return kept
 }
 
-// checkLayout checks that a layer folder holds folders the runtime reads at
-// its top level. A folder that wraps them one level too deep is an error,
-// since Lambda would extract it to /opt/<folder>/python, where no runtime
-// looks. Top-level items the runtime does not read are warnings.
-func checkLayout(root, from string, r layers.Runtime) (warnings []string, err error) {
+// checkLayout checks, with layers.CheckLayout, that a layer folder holds
+// folders the runtime reads at its top level. A folder that wraps them one
+// level too deep is an error, since Lambda would extract it to
+// /opt/<folder>/python, where no runtime looks; so is a folder with nothing
+// the runtime reads. Top-level items the runtime does not read are
+// warnings. Folders left out by default (.git, __pycache__) are not looked
+// at.
+func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err error) {
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
-	known := r.LayerDirs()
-	found := false
-	var unknown, wrappers []string
+	dirs := layers.AllLayerDirs()
+	runtime := "any runtime"
+	if r != nil {
+		dirs, runtime = r.LayerDirs(), r.ID
+	}
+	// tops holds, for each top-level folder, the runtime's folders found in
+	// it: all that CheckLayout looks for inside.
+	tops := map[string][]string{}
+	shown := map[string]string{} // name as shown: folders end in '/'
 	for _, e := range ents {
 		name := e.Name()
 		if _, ok := defaultExcludedDirs[name]; ok {
 			continue
 		}
-		switch {
-		case slices.Contains(known, name):
-			found = true
-		case r.Family() == "provided" && name == "bootstrap":
-			found = true
-		case e.IsDir():
-			unknown = append(unknown, name+"/")
-			for _, k := range known {
-				if fi, err := os.Stat(filepath.Join(root, name, k)); err == nil && fi.IsDir() {
-					wrappers = append(wrappers, name+"/"+k+"/")
-				}
+		fi, err := os.Stat(filepath.Join(root, name)) // a link to a folder shows as one
+		if err != nil || !fi.IsDir() {
+			tops[name], shown[name] = nil, name
+			continue
+		}
+		inner := []string{}
+		for _, d := range dirs {
+			if fi, err := os.Stat(filepath.Join(root, name, d)); err == nil && fi.IsDir() {
+				inner = append(inner, d)
 			}
+		}
+		tops[name], shown[name] = inner, name+"/"
+	}
+	l := layers.CheckLayout(r, tops)
+	want := strings.Join(dirs, "/, ") + "/"
+	if r != nil && r.Family() == "provided" {
+		want += " or a bootstrap file"
+	}
+	if len(l.Read) == 0 {
+		switch {
+		case l.Wrapper != "":
+			inner := l.Wrapper + "/" + l.Inner + "/"
+			return nil, fmt.Errorf("layer folder %s wraps its content one level too deep: %s would land in /opt/%s, where %s never looks; move the contents of %s/ up into %s",
+				from, inner, inner, runtime, l.Wrapper, from)
+		case len(l.Unread) == 0:
+			return nil, fmt.Errorf("layer folder %s is empty: a %s layer needs %s at its top level", from, runtime, want)
 		default:
-			unknown = append(unknown, name)
+			held := make([]string, 0, len(l.Unread))
+			for _, u := range l.Unread {
+				held = append(held, shown[u])
+			}
+			const maxShown = 5
+			if len(held) > maxShown {
+				held = append(held[:maxShown], fmt.Sprintf("and %d more", len(l.Unread)-maxShown))
+			}
+			return nil, fmt.Errorf("layer folder %s holds none of the folders %s reads at a layer's top level (%s); it holds %s, which would land in /opt/ where %s does not look",
+				from, runtime, want, strings.Join(held, ", "), runtime)
 		}
 	}
-	want := strings.Join(known, "/, ") + "/"
-	if !found {
-		if len(wrappers) > 0 {
-			return nil, fmt.Errorf("layer folder %s wraps its content one level too deep: %s would land in /opt/%s, where %s never looks; move the contents of %s up into %s",
-				from, wrappers[0], wrappers[0], r.ID, strings.SplitN(wrappers[0], "/", 2)[0]+"/", from)
-		}
-		return nil, fmt.Errorf("layer folder %s holds none of the folders %s reads at a layer's top level (%s)", from, r.ID, want)
-	}
-	for _, u := range unknown {
-		warnings = append(warnings, fmt.Sprintf("%s/%s lands in /opt/%s, which %s does not read (it reads %s)", from, u, u, r.ID, want))
+	for _, u := range l.Unread {
+		warnings = append(warnings, fmt.Sprintf("%s/%s lands in /opt/%s, which %s does not read (it reads %s)", from, shown[u], shown[u], runtime, want))
 	}
 	return warnings, nil
 }

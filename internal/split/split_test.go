@@ -13,11 +13,22 @@ import (
 	"github.com/layerkit/layerkit/layers"
 )
 
-// tree writes files (content "x") and folders (names ending in '/').
+// tree writes files (content "x"), folders (names ending in '/') and
+// symlinks ("name@target").
 func tree(t *testing.T, paths ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, p := range paths {
+		if name, target, ok := strings.Cut(p, "@"); ok {
+			full := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.FromSlash(target), full); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if strings.HasSuffix(p, "/") {
 			if err := os.MkdirAll(full, 0o755); err != nil {
@@ -145,6 +156,10 @@ func TestPlanLayout(t *testing.T) {
 	}{
 		{"wrapped", []string{"layers/python3.12-arm64/mylayer/python/x.py"}, "wraps its content one level too deep: mylayer/python/ would land in /opt/mylayer/python/", ""},
 		{"nothing known", []string{"layers/python3.12-arm64/stuff.py"}, "holds none of the folders python3.12 reads at a layer's top level (bin/, extensions/, lib/, python/)", ""},
+		{"says what it holds", []string{"layers/python3.12-arm64/stuff.py", "layers/python3.12-arm64/site-packages/x.py"}, "; it holds site-packages/, stuff.py, which would land in /opt/", ""},
+		{"empty", []string{"layers/python3.12-arm64/"}, "layer folder layers/python3.12-arm64 is empty: a python3.12 layer needs bin/, extensions/, lib/, python/ at its top level", ""},
+		{"provided without bootstrap", []string{"layers/provided.al2023-arm64/main"}, "(bin/, extensions/, lib/ or a bootstrap file)", ""},
+		{"link to a folder", []string{"layers/python3.12-arm64/python/x.py", "layers/python3.12-arm64/docs/a.md", "layers/python3.12-arm64/docs2@docs"}, "", "layers/python3.12-arm64/docs2/ lands in /opt/docs2/"},
 		{"extra folder", []string{"layers/python3.12-arm64/python/x.py", "layers/python3.12-arm64/docs/a.md"}, "", "layers/python3.12-arm64/docs/ lands in /opt/docs/, which python3.12 does not read"},
 		{"provided bootstrap", []string{"layers/provided.al2023-arm64/bootstrap"}, "", ""},
 		{"node", []string{"layers/nodejs22.x-x86_64/nodejs/node_modules/a/index.js"}, "", ""},
