@@ -41,15 +41,25 @@ func LayerZipPath(layer string, t layers.Target) string {
 // PlanBuild plans the zips of the project c describes, given the output
 // folder (absolute, or relative to the working folder). Every problem found
 // in the tree is returned at once.
+//
+// Nothing outside the project folder is packaged, whatever links say: the
+// main root and each layer's folder are resolved with config.Resolve, which
+// follows a symlink that stays inside the project and refuses one that
+// leads out. The tree is then read through the real paths.
 func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
-	dir, err := filepath.Abs(c.Dir)
+	abs, err := filepath.Abs(c.Dir)
 	if err != nil {
 		return nil, err
+	}
+	dir, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the project folder: %w", err)
 	}
 	out, err := filepath.Abs(outDir)
 	if err != nil {
 		return nil, err
 	}
+	out = realPath(out)
 	plan := &Plan{}
 	var problems ScanErrors
 	collect := func(err error) error {
@@ -59,26 +69,48 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		}
 		return err
 	}
+	// resolve returns the real path of a configured folder, or "" after
+	// noting the problem.
+	resolve := func(rel string) string {
+		real, err := config.Resolve(dir, rel)
+		if err != nil {
+			problems = append(problems, &FileError{Path: filepath.Join(abs, filepath.FromSlash(rel)), Err: err})
+			return ""
+		}
+		return real
+	}
 
 	// Folders that belong to layers, the config and the output folder are
-	// not the function's code.
+	// not the function's code: by the path the walk meets (which may be a
+	// link) and by the folder it leads to.
 	notMain := map[string]bool{}
 	if c.File == "" {
 		notMain[filepath.Join(dir, config.ConventionDir)] = true
+		if real, err := config.Resolve(dir, config.ConventionDir); err == nil {
+			notMain[real] = true
+		}
 	}
+	layerRoots := map[string]string{} // a target's from: -> its real path
 	for _, name := range c.LayerNames() {
 		for _, ts := range c.Layers[name].Targets {
 			notMain[filepath.Join(dir, filepath.FromSlash(ts.From))] = true
+			if real := resolve(ts.From); real != "" {
+				notMain[real] = true
+				layerRoots[ts.From] = real
+			}
 		}
 	}
 	if c.File != "" {
 		configFile, _ := filepath.Abs(c.File)
-		notMain[configFile] = true // not a layer, but never main code either
+		notMain[realPath(configFile)] = true // not a layer, but never main code either
 	}
 	notMain[out] = true
 
-	mainRoot := filepath.Join(dir, filepath.FromSlash(c.Main.Root))
-	prefix := relTo(dir, mainRoot)
+	mainRoot := resolve(c.Main.Root)
+	if mainRoot == "" {
+		return nil, problems
+	}
+	prefix := relTo(dir, filepath.Join(dir, filepath.FromSlash(c.Main.Root)))
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
 	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
@@ -97,7 +129,10 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		l := c.Layers[name]
 		for _, ts := range l.Targets {
 			t := ts.Target()
-			root := filepath.Join(dir, filepath.FromSlash(ts.From))
+			root, ok := layerRoots[ts.From]
+			if !ok {
+				continue // its problem is noted
+			}
 			var rt *layers.Runtime
 			if r, ok := layers.LookupRuntime(t.Runtime); ok {
 				rt = &r
@@ -112,7 +147,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 			if err := collect(err); err != nil {
 				return nil, err
 			}
-			plan.Excluded = append(plan.Excluded, prefixed(relTo(dir, root), excluded)...)
+			plan.Excluded = append(plan.Excluded, prefixed(relTo(dir, filepath.Join(dir, filepath.FromSlash(ts.From))), excluded)...)
 			plan.Artifacts = append(plan.Artifacts, Artifact{
 				Kind: layers.KindLayer, Name: name, Target: t,
 				Path: LayerZipPath(name, t), Root: root, Entries: entries,
@@ -240,6 +275,24 @@ func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err e
 		warnings = append(warnings, fmt.Sprintf("%s/%s lands in /opt/%s, which %s does not read (it reads %s)", from, shown[u], shown[u], runtime, want))
 	}
 	return warnings, nil
+}
+
+// realPath resolves the symlinks in the longest leading part of p that
+// exists, and keeps the rest as written: the output folder may not exist
+// yet.
+func realPath(p string) string {
+	rest := ""
+	for cur := p; ; {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
 }
 
 func relTo(base, p string) string {

@@ -268,3 +268,42 @@ func TestPlanSecretsAnyCase(t *testing.T) {
 		t.Errorf("secrets reported: %s, want %s", got, want)
 	}
 }
+
+// TestPlanFollowsLinksInsideProject: a layers/<runtime>-<arch> that links
+// to a folder inside the project is that layer's folder, and the folder it
+// links to is not also packaged as function code.
+func TestPlanFollowsLinksInsideProject(t *testing.T) {
+	dir := tree(t, "app.py", "shared/python/m.py", "layers/python3.12-x86_64@../shared")
+	p := plan(t, dir)
+	if len(p.Artifacts) != 2 {
+		t.Fatalf("%d artifacts, want main and the linked layer", len(p.Artifacts))
+	}
+	if got, want := names(p.Artifacts[0].Entries), "app.py"; got != want {
+		t.Errorf("main entries %s, want %s", got, want)
+	}
+	if got, want := names(p.Artifacts[1].Entries), "python/ python/m.py"; got != want {
+		t.Errorf("layer entries %s, want %s", got, want)
+	}
+}
+
+// TestPlanRefusesLinksOutOfProject: even given a config that was never
+// validated, a main root or layer folder reached through a link that leads
+// out of the project is refused, and nothing is planned from it.
+func TestPlanRefusesLinksOutOfProject(t *testing.T) {
+	base := tree(t, "outside/python/stolen.py", "p/app.py", "p/src@../outside", "p/deps@../outside")
+	dir := filepath.Join(base, "p")
+	for _, c := range []*config.Config{
+		{Dir: dir, Main: config.Main{Root: "src"}},
+		{Dir: dir, Main: config.Main{Root: "."}, Layers: map[string]config.Layer{
+			"deps": {Targets: []config.TargetSpec{{Runtime: "python3.12", Arch: "x86_64", From: "deps"}}}}},
+	} {
+		p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+		var le *config.LinkError
+		if !errors.Is(err, config.ErrOutsideProject) || !errors.As(err, &le) {
+			t.Fatalf("PlanBuild = %v, %v; want a *config.LinkError", p, err)
+		}
+		if !strings.Contains(err.Error(), "is a symlink to ../outside, which resolves to "+filepath.Join(base, "outside")) {
+			t.Errorf("error does not name the link and its target: %v", err)
+		}
+	}
+}
