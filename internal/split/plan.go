@@ -122,6 +122,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		})
 	}
 	main.Entries = entries
+	problems = append(problems, checkLinkTargets(mainRoot, entries, excluded)...)
 	plan.Excluded = append(plan.Excluded, prefixed(prefix, excluded)...)
 	plan.Artifacts = append(plan.Artifacts, main)
 
@@ -147,6 +148,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 			if err := collect(err); err != nil {
 				return nil, err
 			}
+			problems = append(problems, checkLinkTargets(root, entries, excluded)...)
 			plan.Excluded = append(plan.Excluded, prefixed(relTo(dir, filepath.Join(dir, filepath.FromSlash(ts.From))), excluded)...)
 			plan.Artifacts = append(plan.Artifacts, Artifact{
 				Kind: layers.KindLayer, Name: name, Target: t,

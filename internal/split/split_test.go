@@ -307,3 +307,48 @@ func TestPlanRefusesLinksOutOfProject(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanRefusesLinksToLeftOutFiles: a symlink whose target is left out
+// (a secret, an excluded file, a file include does not match) would dangle
+// on Lambda: each is an error naming the link, its target and why the
+// target is left out. Links to what is packaged, directly or through other
+// links, are kept.
+func TestPlanRefusesLinksToLeftOutFiles(t *testing.T) {
+	dir := tree(t, "app.py", ".env", "settings@.env", "chain@settings", "tests/t.py", "t_link.py@tests/t.py",
+		"ok.py@app.py", "sub/x.py", "dirlink@sub", "deep.py@dirlink/x.py", "up.py@sub/../app.py",
+		"docs/a.md", "doc@docs/a.md")
+	cfg := "version: 1\nmain:\n  include: [\"**/*.py\", \"*link*\", \"settings\", \"chain\", \"doc\", \"ok.py\"]\n  exclude: [\"tests/**\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = PlanBuild(c, filepath.Join(dir, "dist"))
+	var se ScanErrors
+	if !errors.As(err, &se) {
+		t.Fatalf("PlanBuild = %v, want ScanErrors", err)
+	}
+	got := map[string]string{}
+	for _, e := range se {
+		if !errors.Is(e, ErrLinkTargetLeftOut) {
+			t.Errorf("unexpected problem %v", e)
+		}
+		got[filepath.Base(e.Path)] = e.Err.Error()
+	}
+	want := map[string]string{
+		"settings":  "settings -> .env, and .env is left out (environment file, a secret)",
+		"chain":     "chain -> settings, and .env is left out (environment file, a secret)",
+		"t_link.py": `t_link.py -> tests/t.py, and tests/t.py is left out (main.exclude "tests/**")`,
+		"doc":       "doc -> docs/a.md, and docs/a.md is left out (not matched by main.include)",
+	}
+	for name, w := range want {
+		if !strings.Contains(got[name], w) {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems for %v, want only %v", got, want)
+	}
+}
