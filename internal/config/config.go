@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -217,8 +218,39 @@ func Parse(data []byte, name string) (*Config, error) {
 		}
 		return nil, p
 	}
+	p := &Problems{File: name}
+	checkVersionType(p, data)
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		p.add("a second YAML document follows the first (%s); a config file holds one document", strings.TrimPrefix(err.Error(), "yaml: "))
+	default:
+		p.add("line %d: a second YAML document starts here; a config file holds one document: remove the `---` and what follows it, or merge it into the first", extra.Line)
+	}
+	if len(p.List) > 0 {
+		return nil, p
+	}
 	c.File = name
 	return c, nil
+}
+
+// checkVersionType refuses a version that is not a whole number: the
+// decoder reads `version: 1.5` into an int as 1.
+func checkVersionType(p *Problems, data []byte) {
+	var top struct {
+		Version yaml.Node `yaml:"version"`
+	}
+	if yaml.Unmarshal(data, &top) != nil {
+		return
+	}
+	v := &top.Version
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!int" && v.ShortTag() != "!!null" {
+		p.add("line %d: version must be the whole number 1, not %s", v.Line, v.Value)
+	}
 }
 
 // sectionName names the part of the file a YAML decoder error's Go type
@@ -338,21 +370,39 @@ func (c *Config) checkTarget(p *Problems, where string, ts TargetSpec) {
 	}
 }
 
-// checkDir checks that rel names a folder inside the project.
+// checkDir checks that rel names a folder inside the project, following
+// symlinks only while they stay inside it (see Resolve).
 func (c *Config) checkDir(p *Problems, where, rel string) {
-	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(filepath.ToSlash(filepath.Clean(rel)), "../") {
+	real, err := Resolve(c.Dir, rel)
+	var le *LinkError
+	switch {
+	case errors.As(err, &le):
+		p.add("%s: %q: %s", where, rel, linkProblem(le))
+		return
+	case errors.Is(err, ErrOutsideProject):
 		p.add("%s: %q is outside the project folder; paths are relative to %s", where, rel, c.Dir)
 		return
-	}
-	fi, err := os.Stat(filepath.Join(c.Dir, rel))
-	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist):
 		p.add("%s: folder %q does not exist", where, rel)
+		return
 	case err != nil:
-		p.add("%s: %v", where, err)
-	case !fi.IsDir():
+		p.add("%s: %q: %v", where, rel, err)
+		return
+	}
+	if fi, err := os.Stat(real); err != nil {
+		p.add("%s: %q: %v", where, rel, err)
+	} else if !fi.IsDir() {
 		p.add("%s: %q is not a folder", where, rel)
 	}
+}
+
+// linkProblem says what is wrong with a link on a configured path, and what
+// to do.
+func linkProblem(le *LinkError) string {
+	if errors.Is(le, ErrOutsideProject) {
+		return le.Error() + "; nothing outside the project is packaged: point the link inside the project, or copy the files in"
+	}
+	return le.Error()
 }
 
 func checkGlobs(p *Problems, where string, globs []string) {
@@ -377,13 +427,38 @@ func archList(as []layers.Arch) string {
 func Convention(dir string) (*Config, error) {
 	c := &Config{Version: 1, Out: DefaultOut, Main: Main{Root: "."}, Dir: dir}
 	p := &Problems{File: filepath.Join(dir, ConventionDir)}
-	ents, err := os.ReadDir(filepath.Join(dir, ConventionDir))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	layersDir, err := Resolve(dir, ConventionDir)
+	var le *LinkError
+	switch {
+	case errors.As(err, &le):
+		p.add("%s", linkProblem(le))
+		return nil, p
+	case errors.Is(err, fs.ErrNotExist):
+		return c, nil
+	case err != nil:
+		return nil, err
+	}
+	ents, err := os.ReadDir(layersDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	var targets []TargetSpec
 	for _, e := range ents {
-		if !e.IsDir() {
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link to a folder inside the project is a target like any
+			// folder; one that leads out or dangles is an error, never
+			// skipped without a word.
+			real, err := Resolve(dir, ConventionDir+"/"+e.Name())
+			if errors.As(err, &le) {
+				p.add("%s", linkProblem(le))
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+				continue
+			}
+		} else if !e.IsDir() {
 			continue
 		}
 		t, err := layers.ParseTarget(e.Name())

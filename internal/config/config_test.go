@@ -119,6 +119,15 @@ func TestBadYAMLAndVersion(t *testing.T) {
 		"version: 2\n":   "version 2 is not supported",
 		"out: x\n":       "missing `version: 1`",
 		"version: one\n": "cannot unmarshal",
+		"version:\n":     "missing `version: 1`",
+		// The decoder reads a float into an int by truncating it.
+		"version: 1.5\n":             "line 1: version must be the whole number 1, not 1.5",
+		"out: x\nversion: 2.9":       "line 2: version must be the whole number 1, not 2.9",
+		"out: &v 1.0\nversion: *v\n": "version must be the whole number 1, not 1.0",
+		// A second document is never read: refuse it rather than ignore it.
+		"version: 1\n---\nversion: 2\nlayers: {evil: 1}\n": "line 2: a second YAML document starts here",
+		"version: 1\n---\n":      "a second YAML document",
+		"version: 1\n---\n: :\n": "a second YAML document follows the first (line 2: did not find expected key)",
 	} {
 		_, err := Load(project(t, "x"), writeCfg(t, cfg))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -2,7 +2,9 @@
 // source tree (never following a symlink, never leaving the root), applies
 // the default and configured excludes, keeps secrets out and reports them,
 // and plans one function zip of the shared code plus one layer zip per
-// layer target.
+// layer target. The main root and layer folders are resolved inside the
+// project folder: a symlink to one is followed while it stays inside, and
+// refused when it leads out.
 //
 // It reads file metadata only: no file's content is opened here, and nothing
 // is written. Package zipper turns a plan's entries into bytes.

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/layerkit/layerkit/layers"
 )
 
 // defaultExcludedDirs are folders never packaged, wherever they are: version
@@ -28,29 +30,12 @@ var defaultExcludedFiles = []nameRule{
 	nameGlob(".gitignore", "version control"), nameGlob(".gitattributes", "version control"), nameGlob(".gitmodules", "version control"),
 }
 
-// secretDirs and secretFiles are kept out of every zip and reported: a
-// packaged credential is readable by anyone who can download the function.
-var secretDirs = map[string]string{".aws": "AWS credentials", ".ssh": "SSH keys", ".gnupg": "GnuPG keys"}
-
-var secretFiles = []nameRule{
-	nameGlob(".env", "environment file"), nameGlob(".env.*", "environment file"),
-	nameGlob("*.pem", "private key or certificate"), nameGlob("*.key", "private key"),
-	nameGlob("*.p12", "key store"), nameGlob("*.pfx", "key store"), nameGlob("*.jks", "key store"),
-	nameGlob("id_rsa", "SSH private key"), nameGlob("id_dsa", "SSH private key"), nameGlob("id_ecdsa", "SSH private key"), nameGlob("id_ed25519", "SSH private key"),
-	nameGlob(".netrc", "credentials file"), nameGlob(".pypirc", "credentials file"), nameGlob(".npmrc", "npm config (may hold tokens)"),
-	nameGlob(".git-credentials", "credentials file"),
-}
-
-// harmlessEnv are .env.* files meant to be committed: templates with no
-// values.
-var harmlessEnv = map[string]bool{".env.example": true, ".env.sample": true, ".env.template": true, ".env.dist": true}
-
 // classify returns why a name is left out by default, and whether it is a
 // secret; a zero Verdict keeps it. diskPath is the path on disk, to
 // recognise virtualenvs by their pyvenv.cfg.
 func classify(name, diskPath string, isDir bool) Verdict {
 	if isDir {
-		if r, ok := secretDirs[name]; ok {
+		if r, ok := layers.SecretName(name + "/"); ok {
 			return Verdict{Reason: r, Secret: true}
 		}
 		if r, ok := defaultExcludedDirs[name]; ok {
@@ -61,7 +46,7 @@ func classify(name, diskPath string, isDir bool) Verdict {
 		}
 		return Verdict{}
 	}
-	if r, ok := secretFile(name); ok {
+	if r, ok := layers.SecretName(name); ok {
 		return Verdict{Reason: r, Secret: true}
 	}
 	for _, d := range defaultExcludedFiles {
@@ -139,29 +124,7 @@ func firstMatch(globs []string, rel string) string {
 	return ""
 }
 
-// Secret reports whether a '/'-separated path names a secret that a build
-// keeps out of every zip (a credentials folder anywhere on the path, or a
-// key, environment or credentials file), and what kind of secret it is.
-func Secret(rel string) (reason string, ok bool) {
-	dirs, base := path.Split(rel)
-	for d := range strings.SplitSeq(strings.TrimSuffix(dirs, "/"), "/") {
-		if r, found := secretDirs[d]; found {
-			return r, true
-		}
-	}
-	return secretFile(base)
-}
-
-// secretFile reports whether a file's base name is a key, environment or
-// credentials file, and what kind.
-func secretFile(base string) (reason string, ok bool) {
-	if harmlessEnv[base] {
-		return "", false
-	}
-	for _, s := range secretFiles {
-		if s.match(base) {
-			return s.reason, true
-		}
-	}
-	return "", false
-}
+// Secret is layers.SecretName, kept while callers move to it.
+//
+// Deprecated: call layers.SecretName.
+func Secret(rel string) (reason string, ok bool) { return layers.SecretName(rel) }

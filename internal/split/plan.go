@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/config"
@@ -42,15 +41,25 @@ func LayerZipPath(layer string, t layers.Target) string {
 // PlanBuild plans the zips of the project c describes, given the output
 // folder (absolute, or relative to the working folder). Every problem found
 // in the tree is returned at once.
+//
+// Nothing outside the project folder is packaged, whatever links say: the
+// main root and each layer's folder are resolved with config.Resolve, which
+// follows a symlink that stays inside the project and refuses one that
+// leads out. The tree is then read through the real paths.
 func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
-	dir, err := filepath.Abs(c.Dir)
+	abs, err := filepath.Abs(c.Dir)
 	if err != nil {
 		return nil, err
+	}
+	dir, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the project folder: %w", err)
 	}
 	out, err := filepath.Abs(outDir)
 	if err != nil {
 		return nil, err
 	}
+	out = realPath(out)
 	plan := &Plan{}
 	var problems ScanErrors
 	collect := func(err error) error {
@@ -60,26 +69,48 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		}
 		return err
 	}
+	// resolve returns the real path of a configured folder, or "" after
+	// noting the problem.
+	resolve := func(rel string) string {
+		real, err := config.Resolve(dir, rel)
+		if err != nil {
+			problems = append(problems, &FileError{Path: filepath.Join(abs, filepath.FromSlash(rel)), Err: err})
+			return ""
+		}
+		return real
+	}
 
 	// Folders that belong to layers, the config and the output folder are
-	// not the function's code.
+	// not the function's code: by the path the walk meets (which may be a
+	// link) and by the folder it leads to.
 	notMain := map[string]bool{}
 	if c.File == "" {
 		notMain[filepath.Join(dir, config.ConventionDir)] = true
+		if real, err := config.Resolve(dir, config.ConventionDir); err == nil {
+			notMain[real] = true
+		}
 	}
+	layerRoots := map[string]string{} // a target's from: -> its real path
 	for _, name := range c.LayerNames() {
 		for _, ts := range c.Layers[name].Targets {
 			notMain[filepath.Join(dir, filepath.FromSlash(ts.From))] = true
+			if real := resolve(ts.From); real != "" {
+				notMain[real] = true
+				layerRoots[ts.From] = real
+			}
 		}
 	}
 	if c.File != "" {
 		configFile, _ := filepath.Abs(c.File)
-		notMain[configFile] = true // not a layer, but never main code either
+		notMain[realPath(configFile)] = true // not a layer, but never main code either
 	}
 	notMain[out] = true
 
-	mainRoot := filepath.Join(dir, filepath.FromSlash(c.Main.Root))
-	prefix := relTo(dir, mainRoot)
+	mainRoot := resolve(c.Main.Root)
+	if mainRoot == "" {
+		return nil, problems
+	}
+	prefix := relTo(dir, filepath.Join(dir, filepath.FromSlash(c.Main.Root)))
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
 	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
@@ -91,6 +122,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		})
 	}
 	main.Entries = entries
+	problems = append(problems, checkLinkTargets(mainRoot, entries, excluded)...)
 	plan.Excluded = append(plan.Excluded, prefixed(prefix, excluded)...)
 	plan.Artifacts = append(plan.Artifacts, main)
 
@@ -98,9 +130,15 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		l := c.Layers[name]
 		for _, ts := range l.Targets {
 			t := ts.Target()
-			root := filepath.Join(dir, filepath.FromSlash(ts.From))
-			r, _ := layers.LookupRuntime(t.Runtime)
-			warnings, err := checkLayout(root, ts.From, r)
+			root, ok := layerRoots[ts.From]
+			if !ok {
+				continue // its problem is noted
+			}
+			var rt *layers.Runtime
+			if r, ok := layers.LookupRuntime(t.Runtime); ok {
+				rt = &r
+			}
+			warnings, err := checkLayout(root, ts.From, rt)
 			if err != nil {
 				problems = append(problems, &FileError{Path: root, Err: err})
 				continue
@@ -110,7 +148,8 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 			if err := collect(err); err != nil {
 				return nil, err
 			}
-			plan.Excluded = append(plan.Excluded, prefixed(relTo(dir, root), excluded)...)
+			problems = append(problems, checkLinkTargets(root, entries, excluded)...)
+			plan.Excluded = append(plan.Excluded, prefixed(relTo(dir, filepath.Join(dir, filepath.FromSlash(ts.From))), excluded)...)
 			plan.Artifacts = append(plan.Artifacts, Artifact{
 				Kind: layers.KindLayer, Name: name, Target: t,
 				Path: LayerZipPath(name, t), Root: root, Entries: entries,
@@ -169,51 +208,93 @@ func applyInclude(entries []zipper.Entry, include []string, dropped func(string)
 	return kept
 }
 
-// checkLayout checks that a layer folder holds folders the runtime reads at
-// its top level. A folder that wraps them one level too deep is an error,
-// since Lambda would extract it to /opt/<folder>/python, where no runtime
-// looks. Top-level items the runtime does not read are warnings.
-func checkLayout(root, from string, r layers.Runtime) (warnings []string, err error) {
+// checkLayout checks, with layers.CheckLayout, that a layer folder holds
+// folders the runtime reads at its top level. A folder that wraps them one
+// level too deep is an error, since Lambda would extract it to
+// /opt/<folder>/python, where no runtime looks; so is a folder with nothing
+// the runtime reads. Top-level items the runtime does not read are
+// warnings. Folders left out by default (.git, __pycache__) are not looked
+// at.
+func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err error) {
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
-	known := r.LayerDirs()
-	found := false
-	var unknown, wrappers []string
+	dirs := layers.AllLayerDirs()
+	runtime := "any runtime"
+	if r != nil {
+		dirs, runtime = r.LayerDirs(), r.ID
+	}
+	// tops holds, for each top-level folder, the runtime's folders found in
+	// it: all that CheckLayout looks for inside.
+	tops := map[string][]string{}
+	shown := map[string]string{} // name as shown: folders end in '/'
 	for _, e := range ents {
 		name := e.Name()
 		if _, ok := defaultExcludedDirs[name]; ok {
 			continue
 		}
-		switch {
-		case slices.Contains(known, name):
-			found = true
-		case r.Family() == "provided" && name == "bootstrap":
-			found = true
-		case e.IsDir():
-			unknown = append(unknown, name+"/")
-			for _, k := range known {
-				if fi, err := os.Stat(filepath.Join(root, name, k)); err == nil && fi.IsDir() {
-					wrappers = append(wrappers, name+"/"+k+"/")
-				}
+		fi, err := os.Stat(filepath.Join(root, name)) // a link to a folder shows as one
+		if err != nil || !fi.IsDir() {
+			tops[name], shown[name] = nil, name
+			continue
+		}
+		inner := []string{}
+		for _, d := range dirs {
+			if fi, err := os.Stat(filepath.Join(root, name, d)); err == nil && fi.IsDir() {
+				inner = append(inner, d)
 			}
+		}
+		tops[name], shown[name] = inner, name+"/"
+	}
+	l := layers.CheckLayout(r, tops)
+	want := strings.Join(dirs, "/, ") + "/"
+	if r != nil && r.Family() == "provided" {
+		want += " or a bootstrap file"
+	}
+	if len(l.Read) == 0 {
+		switch {
+		case l.Wrapper != "":
+			inner := l.Wrapper + "/" + l.Inner + "/"
+			return nil, fmt.Errorf("layer folder %s wraps its content one level too deep: %s would land in /opt/%s, where %s never looks; move the contents of %s/ up into %s",
+				from, inner, inner, runtime, l.Wrapper, from)
+		case len(l.Unread) == 0:
+			return nil, fmt.Errorf("layer folder %s is empty: a %s layer needs %s at its top level", from, runtime, want)
 		default:
-			unknown = append(unknown, name)
+			held := make([]string, 0, len(l.Unread))
+			for _, u := range l.Unread {
+				held = append(held, shown[u])
+			}
+			const maxShown = 5
+			if len(held) > maxShown {
+				held = append(held[:maxShown], fmt.Sprintf("and %d more", len(l.Unread)-maxShown))
+			}
+			return nil, fmt.Errorf("layer folder %s holds none of the folders %s reads at a layer's top level (%s); it holds %s, which would land in /opt/ where %s does not look",
+				from, runtime, want, strings.Join(held, ", "), runtime)
 		}
 	}
-	want := strings.Join(known, "/, ") + "/"
-	if !found {
-		if len(wrappers) > 0 {
-			return nil, fmt.Errorf("layer folder %s wraps its content one level too deep: %s would land in /opt/%s, where %s never looks; move the contents of %s up into %s",
-				from, wrappers[0], wrappers[0], r.ID, strings.SplitN(wrappers[0], "/", 2)[0]+"/", from)
-		}
-		return nil, fmt.Errorf("layer folder %s holds none of the folders %s reads at a layer's top level (%s)", from, r.ID, want)
-	}
-	for _, u := range unknown {
-		warnings = append(warnings, fmt.Sprintf("%s/%s lands in /opt/%s, which %s does not read (it reads %s)", from, u, u, r.ID, want))
+	for _, u := range l.Unread {
+		warnings = append(warnings, fmt.Sprintf("%s/%s lands in /opt/%s, which %s does not read (it reads %s)", from, shown[u], shown[u], runtime, want))
 	}
 	return warnings, nil
+}
+
+// realPath resolves the symlinks in the longest leading part of p that
+// exists, and keeps the rest as written: the output folder may not exist
+// yet.
+func realPath(p string) string {
+	rest := ""
+	for cur := p; ; {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
 }
 
 func relTo(base, p string) string {

@@ -51,6 +51,16 @@ func (s ScanErrors) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the problems, so that errors.Is and errors.As look at
+// each.
+func (s ScanErrors) Unwrap() []error {
+	errs := make([]error, len(s))
+	for i, e := range s {
+		errs[i] = e
+	}
+	return errs
+}
+
 // Excluded is a path left out of a zip, and why.
 type Excluded struct {
 	Path   string `json:"path"` // relative to the scanned root, with '/'

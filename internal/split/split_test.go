@@ -13,11 +13,22 @@ import (
 	"github.com/layerkit/layerkit/layers"
 )
 
-// tree writes files (content "x") and folders (names ending in '/').
+// tree writes files (content "x"), folders (names ending in '/') and
+// symlinks ("name@target").
 func tree(t *testing.T, paths ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, p := range paths {
+		if name, target, ok := strings.Cut(p, "@"); ok {
+			full := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.FromSlash(target), full); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if strings.HasSuffix(p, "/") {
 			if err := os.MkdirAll(full, 0o755); err != nil {
@@ -145,6 +156,10 @@ func TestPlanLayout(t *testing.T) {
 	}{
 		{"wrapped", []string{"layers/python3.12-arm64/mylayer/python/x.py"}, "wraps its content one level too deep: mylayer/python/ would land in /opt/mylayer/python/", ""},
 		{"nothing known", []string{"layers/python3.12-arm64/stuff.py"}, "holds none of the folders python3.12 reads at a layer's top level (bin/, extensions/, lib/, python/)", ""},
+		{"says what it holds", []string{"layers/python3.12-arm64/stuff.py", "layers/python3.12-arm64/site-packages/x.py"}, "; it holds site-packages/, stuff.py, which would land in /opt/", ""},
+		{"empty", []string{"layers/python3.12-arm64/"}, "layer folder layers/python3.12-arm64 is empty: a python3.12 layer needs bin/, extensions/, lib/, python/ at its top level", ""},
+		{"provided without bootstrap", []string{"layers/provided.al2023-arm64/main"}, "(bin/, extensions/, lib/ or a bootstrap file)", ""},
+		{"link to a folder", []string{"layers/python3.12-arm64/python/x.py", "layers/python3.12-arm64/docs/a.md", "layers/python3.12-arm64/docs2@docs"}, "", "layers/python3.12-arm64/docs2/ lands in /opt/docs2/"},
 		{"extra folder", []string{"layers/python3.12-arm64/python/x.py", "layers/python3.12-arm64/docs/a.md"}, "", "layers/python3.12-arm64/docs/ lands in /opt/docs/, which python3.12 does not read"},
 		{"provided bootstrap", []string{"layers/provided.al2023-arm64/bootstrap"}, "", ""},
 		{"node", []string{"layers/nodejs22.x-x86_64/nodejs/node_modules/a/index.js"}, "", ""},
@@ -232,5 +247,108 @@ func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
 	}
 	if got, want := names(es), "good@ gooddir@ ok.txt sub/ sub/good2@ sub/inner.txt"; got != want {
 		t.Errorf("entries %s, want %s", got, want)
+	}
+}
+
+// TestPlanSecretsAnyCase: secrets are kept out whatever the case of their
+// names, and templates stay in.
+func TestPlanSecretsAnyCase(t *testing.T) {
+	dir := tree(t, "app.py", ".ENV", ".AWS/credentials", "ID_RSA", "certs/server.PEM", "tls.Key", ".Env.Example")
+	p := plan(t, dir)
+	if got, want := names(p.Artifacts[0].Entries), ".Env.Example app.py"; got != want {
+		t.Errorf("main entries:\n got %s\nwant %s", got, want)
+	}
+	var secrets []string
+	for _, e := range p.Excluded {
+		if e.Secret {
+			secrets = append(secrets, e.Path)
+		}
+	}
+	if got, want := strings.Join(secrets, " "), ".AWS/ .ENV ID_RSA certs/server.PEM tls.Key"; got != want {
+		t.Errorf("secrets reported: %s, want %s", got, want)
+	}
+}
+
+// TestPlanFollowsLinksInsideProject: a layers/<runtime>-<arch> that links
+// to a folder inside the project is that layer's folder, and the folder it
+// links to is not also packaged as function code.
+func TestPlanFollowsLinksInsideProject(t *testing.T) {
+	dir := tree(t, "app.py", "shared/python/m.py", "layers/python3.12-x86_64@../shared")
+	p := plan(t, dir)
+	if len(p.Artifacts) != 2 {
+		t.Fatalf("%d artifacts, want main and the linked layer", len(p.Artifacts))
+	}
+	if got, want := names(p.Artifacts[0].Entries), "app.py"; got != want {
+		t.Errorf("main entries %s, want %s", got, want)
+	}
+	if got, want := names(p.Artifacts[1].Entries), "python/ python/m.py"; got != want {
+		t.Errorf("layer entries %s, want %s", got, want)
+	}
+}
+
+// TestPlanRefusesLinksOutOfProject: even given a config that was never
+// validated, a main root or layer folder reached through a link that leads
+// out of the project is refused, and nothing is planned from it.
+func TestPlanRefusesLinksOutOfProject(t *testing.T) {
+	base := tree(t, "outside/python/stolen.py", "p/app.py", "p/src@../outside", "p/deps@../outside")
+	dir := filepath.Join(base, "p")
+	for _, c := range []*config.Config{
+		{Dir: dir, Main: config.Main{Root: "src"}},
+		{Dir: dir, Main: config.Main{Root: "."}, Layers: map[string]config.Layer{
+			"deps": {Targets: []config.TargetSpec{{Runtime: "python3.12", Arch: "x86_64", From: "deps"}}}}},
+	} {
+		p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+		var le *config.LinkError
+		if !errors.Is(err, config.ErrOutsideProject) || !errors.As(err, &le) {
+			t.Fatalf("PlanBuild = %v, %v; want a *config.LinkError", p, err)
+		}
+		if !strings.Contains(err.Error(), "is a symlink to ../outside, which resolves to "+filepath.Join(base, "outside")) {
+			t.Errorf("error does not name the link and its target: %v", err)
+		}
+	}
+}
+
+// TestPlanRefusesLinksToLeftOutFiles: a symlink whose target is left out
+// (a secret, an excluded file, a file include does not match) would dangle
+// on Lambda: each is an error naming the link, its target and why the
+// target is left out. Links to what is packaged, directly or through other
+// links, are kept.
+func TestPlanRefusesLinksToLeftOutFiles(t *testing.T) {
+	dir := tree(t, "app.py", ".env", "settings@.env", "chain@settings", "tests/t.py", "t_link.py@tests/t.py",
+		"ok.py@app.py", "sub/x.py", "dirlink@sub", "deep.py@dirlink/x.py", "up.py@sub/../app.py",
+		"docs/a.md", "doc@docs/a.md")
+	cfg := "version: 1\nmain:\n  include: [\"**/*.py\", \"*link*\", \"settings\", \"chain\", \"doc\", \"ok.py\"]\n  exclude: [\"tests/**\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = PlanBuild(c, filepath.Join(dir, "dist"))
+	var se ScanErrors
+	if !errors.As(err, &se) {
+		t.Fatalf("PlanBuild = %v, want ScanErrors", err)
+	}
+	got := map[string]string{}
+	for _, e := range se {
+		if !errors.Is(e, ErrLinkTargetLeftOut) {
+			t.Errorf("unexpected problem %v", e)
+		}
+		got[filepath.Base(e.Path)] = e.Err.Error()
+	}
+	want := map[string]string{
+		"settings":  "settings -> .env, and .env is left out (environment file, a secret)",
+		"chain":     "chain -> settings, and .env is left out (environment file, a secret)",
+		"t_link.py": `t_link.py -> tests/t.py, and tests/t.py is left out (main.exclude "tests/**")`,
+		"doc":       "doc -> docs/a.md, and docs/a.md is left out (not matched by main.include)",
+	}
+	for name, w := range want {
+		if !strings.Contains(got[name], w) {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems for %v, want only %v", got, want)
 	}
 }
