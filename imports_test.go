@@ -8,7 +8,8 @@ import (
 )
 
 // TestImportRules enforces the architecture: the public layers package uses
-// only the standard library; the packaging and checking packages know
+// only the standard library; lint knows neither split nor the sources that
+// make its bundles; the packaging and checking packages know
 // neither cobra nor the AWS SDK; only the cli package imports cobra.
 func TestImportRules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json=ImportPath,Deps", "./...").Output()
@@ -33,6 +34,8 @@ func TestImportRules(t *testing.T) {
 			switch {
 			case name == "layers" && thirdParty:
 				t.Errorf("layers imports %s; it may use only the standard library", d)
+			case name == "internal/lint" && (d == mod+"internal/split" || d == mod+"internal/source"):
+				t.Errorf("lint imports %s; it checks bundles and shares predicates only through layers", d)
 			case strings.HasPrefix(d, "github.com/spf13/cobra") && name != "internal/cli" && name != "cmd/layerkit":
 				t.Errorf("%s imports cobra; only internal/cli may", name)
 			case strings.HasPrefix(d, "github.com/aws/") && !strings.HasPrefix(name, "internal/publish") && !strings.HasPrefix(name, "internal/campaign") && !strings.HasPrefix(name, "internal/aws") && name != "internal/cli" && name != "cmd/layerkit":

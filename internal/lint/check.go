@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/elfcheck"
-	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
 )
@@ -157,7 +156,7 @@ func (c *checker) file(a *Artifact, f *File) {
 	if f.Type == zipper.TypeDir {
 		return
 	}
-	if reason, ok := split.Secret(f.Path); ok {
+	if reason, ok := layers.SecretName(f.Path); ok {
 		c.add(RuleSecret, a, f.Path, 0, "secret packaged: "+reason, "file name "+path.Base(f.Path))
 	}
 	if f.Type != zipper.TypeFile {
