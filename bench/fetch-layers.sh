@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fetches real Lambda-layer-sized trees for the benchmarks from Debian's arm64
-# packages and npm, unpacked under bench/data/ (git-ignored; nothing here is committed).
+# Fetches real Lambda-layer-sized trees for the benchmarks from PyPI's
+# manylinux wheels (what most users ship), Debian's arm64 packages and npm, unpacked under bench/data/ (git-ignored; nothing here is committed).
 #
-#   bench/fetch-layers.sh            # python-arm64 (numpy/scipy/pandas) and node-arm64 (sharp)
+#   bench/fetch-layers.sh            # pypi-arm64 (numpy/scipy/pandas wheels), python-arm64
+#                                    # (the same from Debian) and node-arm64 (sharp)
 #
 # The Python tree is laid out as a Lambda layer: python/ holds the packages'
 # dist-packages, lib/ the shared libraries they link against.
@@ -38,6 +39,20 @@ python_layer() {
   echo "python-arm64: $(du -sb "$out" | cut -f1) bytes, $(find "$out" -type f | wc -l) files"
 }
 
+pypi_layer() {
+  local out="$data/pypi-arm64"
+  [ -f "$out/.complete" ] && { echo "have $out"; return; }
+  rm -rf "$out" "$data/wheels"
+  mkdir -p "$out/python" "$data/wheels"
+  python3 -m pip download -q -d "$data/wheels" --platform manylinux2014_aarch64 \
+    --implementation cp --python-version 3.12 --only-binary=:all: numpy scipy pandas
+  # A wheel is a zip laid out as site-packages: unpacked as pip would.
+  for w in "$data"/wheels/*.whl; do python3 -m zipfile -e "$w" "$out/python/"; done
+  rm -rf "$data/wheels"
+  touch "$out/.complete"
+  echo "pypi-arm64: $(du -sb "$out" | cut -f1) bytes, $(find "$out" -type f | wc -l) files"
+}
+
 node_layer() {
   local out="$data/node-arm64"
   [ -f "$out/.complete" ] && { echo "have $out"; return; }
@@ -48,5 +63,6 @@ node_layer() {
   echo "node-arm64: $(du -sb "$out" | cut -f1) bytes, $(find "$out" -type f | wc -l) files"
 }
 
+pypi_layer
 python_layer
 node_layer
