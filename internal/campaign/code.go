@@ -18,13 +18,14 @@ import (
 
 // setArch changes the architecture: Lambda takes it only with code, so the
 // function's own code is downloaded, checked against its CodeSha256 and
-// uploaded again unchanged, in the request or, over Lambda's direct-upload
-// limit, through the Stage bucket.
+// uploaded again unchanged: in the request when it fits Lambda's
+// direct-upload limit (layers.FitsDirectUpload), otherwise through the
+// Stage bucket.
 func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string, fc *lambda.GetFunctionOutput, arch layers.Arch) error {
 	if fc.Code == nil || aws.ToString(fc.Code.Location) == "" {
 		return errors.New("Lambda gave no address for the function's code, so it cannot be uploaded again for the new architecture")
 	}
-	if size := fc.Configuration.CodeSize; size > layers.MaxDirectUploadBytes && a.o.Stage == nil {
+	if size := fc.Configuration.CodeSize; !layers.FitsDirectUpload(size) && a.o.Stage == nil {
 		return errUnstaged(size) // known before downloading it
 	}
 	code, err := a.o.Fetch(ctx, aws.ToString(fc.Code.Location), layers.MaxUnzippedBytes)
@@ -36,7 +37,7 @@ func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string,
 		return fmt.Errorf("the downloaded code has SHA-256 %s, not the function's %s: not uploaded", got, want)
 	}
 	in := &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(arn), Architectures: []ltypes.Architecture{ltypes.Architecture(arch)}}
-	if len(code) <= layers.MaxDirectUploadBytes {
+	if layers.FitsDirectUpload(int64(len(code))) {
 		in.ZipFile = code
 	} else {
 		if a.o.Stage == nil {
@@ -63,7 +64,7 @@ func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string,
 }
 
 func errUnstaged(size int64) error {
-	return fmt.Errorf("the code is %d bytes, over Lambda's %d-byte direct upload limit: apply again with --stage-bucket BUCKET (in the function's region) to pass it through S3", size, layers.MaxDirectUploadBytes)
+	return fmt.Errorf("the code is %d bytes and Lambda takes code in the request only under %d bytes: apply again with --stage-bucket BUCKET (in the function's region) to pass it through S3", size, layers.MaxDirectUploadBytes)
 }
 
 // httpFetch downloads url (a presigned S3 address) with at most limit

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/layerkit/layerkit/internal/campaign"
 	"github.com/layerkit/layerkit/layers"
@@ -52,6 +53,8 @@ type fakeLambda struct {
 	MaxInFlight int
 	// S3 holds staged code UpdateFunctionCode reads.
 	S3 *fakeS3
+	// Downloads counts requests for functions' code.
+	Downloads int
 }
 
 // fakeS3 is buckets in regions holding objects.
@@ -138,6 +141,7 @@ func newFakeLambda(t *testing.T) *fakeLambda {
 		S3: &fakeS3{buckets: map[string]string{}, objects: map[string][]byte{}}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
+		f.Downloads++
 		fn := f.fns[strings.TrimPrefix(r.URL.Path, "/code/")]
 		var code []byte
 		if fn != nil {
@@ -303,9 +307,11 @@ func (c regionClient) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateF
 			c.f.mu.Unlock()
 			return nil, &ltypes.InvalidParameterValueException{Message: aws.String("Error occurred while GetObject. S3 Error Code: NoSuchKey")}
 		}
-	} else if len(code) > layers.MaxDirectUploadBytes {
+	} else if len(code) >= 52_428_800 {
+		// Lambda's answer (413) to a ZipFile of 50 MB or more: it takes
+		// only zips strictly smaller in the request.
 		c.f.mu.Unlock()
-		return nil, &ltypes.RequestTooLargeException{Message: aws.String("Request must be smaller than 69905067 bytes for the UpdateFunctionCode operation")}
+		return nil, &smithy.GenericAPIError{Code: "RequestEntityTooLargeException", Message: "Zipped size must be smaller than 52428800 bytes"}
 	}
 	defer c.f.leave("UpdateFunctionCode", arn)
 	fn.putCode(code)
