@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -56,9 +57,14 @@ type ApplyOptions struct {
 	// through S3 when an architecture change uploads it again; without it
 	// such a function fails with a message saying so.
 	Stage *Stager
-	// Fetch downloads a function's code from the address GetFunction
-	// gives, at most limit bytes; nil uses HTTP.
-	Fetch func(ctx context.Context, url string, limit int64) ([]byte, error)
+	// Fetch opens a function's code at the address GetFunction gives,
+	// for apply to read and close; nil uses HTTP.
+	Fetch func(ctx context.Context, url string) (io.ReadCloser, error)
+	// TempDir is where code passes through on its way back to Lambda for
+	// an architecture change: one file per function changing at once,
+	// removed once Lambda or S3 has the code, or the change failed or was
+	// cancelled. "" means os.TempDir(); it must exist.
+	TempDir string
 	// Progress, when set, is called as each function finishes, from the
 	// goroutine that ran it.
 	Progress func(Result)
