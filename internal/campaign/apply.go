@@ -183,6 +183,9 @@ func Rollback(ctx context.Context, j *Journal, clients func(region string) Apply
 	return sum, g.Wait()
 }
 
+// applier carries one apply or rollback: the options with their defaults
+// filled in, the journal, and each region's rate-limited client (made on
+// first use, under mu). Its methods are safe to call concurrently.
 type applier struct {
 	o       ApplyOptions
 	j       *Journal
@@ -191,6 +194,7 @@ type applier struct {
 	limited map[string]ApplyAPI
 }
 
+// newApplier fills in o's defaults.
 func newApplier(clients func(string) ApplyAPI, j *Journal, o ApplyOptions) *applier {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4

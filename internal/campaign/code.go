@@ -66,6 +66,7 @@ func (a *applier) setArch(ctx context.Context, api ApplyAPI, region, arn string,
 	return a.waitUpdated(ctx, api, arn)
 }
 
+// errUnstaged says why code of size bytes needs a staging bucket.
 func errUnstaged(size int64) error {
 	return fmt.Errorf("the code is %d bytes and Lambda takes code in the request only under %d bytes: apply again with --stage-bucket BUCKET (in the function's region) to pass it through S3", size, layers.MaxDirectUploadBytes)
 }

@@ -38,6 +38,7 @@ func (c Config) Equal(d Config) bool {
 	return c.Runtime == d.Runtime && c.Arch == d.Arch && slices.Equal(c.Layers, d.Layers)
 }
 
+// String is c as messages print it: RUNTIME/ARCH with layers [NAME:VERSION, …].
 func (c Config) String() string {
 	ls := make([]string, len(c.Layers))
 	for i, l := range c.Layers {

@@ -76,6 +76,8 @@ func throttleTolerant[In, Out any](next func(context.Context, In, Out, error) (b
 	}
 }
 
+// get reads the function through call, so through conflicts and
+// throttling; a configuration is always present when err is nil.
 func (a *applier) get(ctx context.Context, api ApplyAPI, arn string) (*lambda.GetFunctionOutput, error) {
 	var fc *lambda.GetFunctionOutput
 	err := a.call(ctx, api, arn, func() (err error) {
@@ -127,12 +129,16 @@ func (a *applier) call(ctx context.Context, api ApplyAPI, arn string, f func() e
 	}
 }
 
+// isConflict reports whether err says the function cannot take a change
+// now (an update is running, or it is not Active): waiting helps.
 func isConflict(err error) bool {
 	var rc *ltypes.ResourceConflictException
 	var nr *ltypes.ResourceNotReadyException
 	return errors.As(err, &rc) || errors.As(err, &nr)
 }
 
+// isThrottle reports whether err says the call was throttled, under any of
+// the codes AWS uses for it: backing off helps.
 func isThrottle(err error) bool {
 	var tm *ltypes.TooManyRequestsException
 	if errors.As(err, &tm) {
@@ -148,6 +154,7 @@ func isThrottle(err error) bool {
 	return false
 }
 
+// sleep waits d, or less if ctx ends first (then it returns ctx.Err()).
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
