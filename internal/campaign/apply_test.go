@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -517,67 +515,5 @@ func TestApplyFinishesAnInterruptedRestore(t *testing.T) {
 	wantConfig(t, f, fns[0], "python3.9", "x86_64", oldLayer)
 	if st := j.State(fns[0].arn); st.Last != campaign.EventRolledBack {
 		t.Errorf("journal: %+v", st)
-	}
-}
-
-// TestApplyStagesBigCode: an architecture change uploads the function's
-// code again. Over Lambda's direct-upload limit that needs a staging
-// bucket: without one the function fails before anything is downloaded;
-// with one the code passes through S3 in the function's region, arrives
-// unchanged, and the staged object is removed. Rollback goes the same way.
-func TestApplyStagesBigCode(t *testing.T) {
-	f, p, fns := fakeFleet(t, 1, "eu-west-1")
-	big := make([]byte, layers.MaxDirectUploadBytes+1)
-	for i := range big {
-		big[i] = byte(i * 7 >> 3)
-	}
-	fns[0].setCode(big)
-	j := openJournal(t, filepath.Join(t.TempDir(), "c.journal"))
-	o := fastOptions()
-	fetched := 0
-	o.Fetch = func(ctx context.Context, url string, limit int64) ([]byte, error) {
-		fetched++
-		resp, err := http.Get(url)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		return io.ReadAll(resp.Body)
-	}
-	sum, err := campaign.Apply(t.Context(), p, j, f.client, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := sum.Results[0]; r.Outcome != campaign.Failed || !strings.Contains(r.Error, "--stage-bucket") {
-		t.Fatalf("without a staging bucket: %+v", r)
-	}
-	if fetched != 0 {
-		t.Errorf("the code was downloaded %d times though it could not be uploaded", fetched)
-	}
-	wantConfig(t, f, fns[0], "python3.9", "x86_64", oldLayer)
-
-	f.S3.buckets["stage-eu-west-1"] = "eu-west-1"
-	o.Stage = &campaign.Stager{Bucket: "stage-{region}", S3: f.S3.client}
-	o.Retry = true
-	if sum, err = campaign.Apply(t.Context(), p, j, f.client, o); err != nil {
-		t.Fatal(err)
-	}
-	if r := sum.Results[0]; r.Outcome != campaign.Applied {
-		t.Fatalf("with a staging bucket: %+v", r)
-	}
-	wantConfig(t, f, fns[0], "python3.12", "arm64", newLayer)
-	if f.S3.Puts != 1 || len(f.S3.objects) != 0 {
-		t.Errorf("%d puts, %d objects left; want 1 and none", f.S3.Puts, len(f.S3.objects))
-	}
-
-	if sum, err = campaign.Rollback(t.Context(), j, f.client, o); err != nil {
-		t.Fatal(err)
-	}
-	if r := sum.Results[0]; r.Outcome != campaign.RolledBack {
-		t.Fatalf("rollback: %+v", r)
-	}
-	wantConfig(t, f, fns[0], "python3.9", "x86_64", oldLayer)
-	if f.S3.Puts != 2 || len(f.S3.objects) != 0 {
-		t.Errorf("after rollback: %d puts, %d objects left; want 2 and none", f.S3.Puts, len(f.S3.objects))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/layerkit/layerkit/internal/campaign"
 	"github.com/layerkit/layerkit/layers"
@@ -52,14 +53,27 @@ type fakeLambda struct {
 	MaxInFlight int
 	// S3 holds staged code UpdateFunctionCode reads.
 	S3 *fakeS3
+	// Downloads counts requests for functions' code.
+	Downloads int
 }
 
-// fakeS3 is buckets in regions holding objects.
+// fakeS3 is buckets in regions holding objects. It keeps objects by
+// content: a put must carry code the fake Lambda served (which is all a
+// campaign stages), so that storing it hashes the stream and copies
+// nothing, and a test measures only what apply itself allocates.
 type fakeS3 struct {
 	mu      sync.Mutex
-	buckets map[string]string // name -> region
-	objects map[string][]byte // bucket/key
+	buckets map[string]string   // name -> region
+	objects map[string][]byte   // bucket/key
+	served  map[[32]byte][]byte // code by SHA-256
 	Puts    int
+}
+
+// serve notes that code, whose SHA-256 is sum, was handed out.
+func (s *fakeS3) serve(sum [32]byte, code []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.served[sum] = code
 }
 
 func (s *fakeS3) get(bucket, key, region string) ([]byte, bool) {
@@ -77,19 +91,28 @@ type s3Client struct {
 }
 
 func (c s3Client) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	b, err := io.ReadAll(in.Body)
+	h := sha256.New()
+	n, err := io.Copy(h, in.Body)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
+	var sum [32]byte
+	h.Sum(sum[:0])
 	if got := base64.StdEncoding.EncodeToString(sum[:]); got != aws.ToString(in.ChecksumSHA256) {
 		return nil, fmt.Errorf("BadDigest: checksum %s, body %s", aws.ToString(in.ChecksumSHA256), got)
+	}
+	if in.ContentLength != nil && *in.ContentLength != n {
+		return nil, fmt.Errorf("IncompleteBody: Content-Length %d, body %d bytes", *in.ContentLength, n)
 	}
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	bucket := aws.ToString(in.Bucket)
 	if r, ok := c.s.buckets[bucket]; !ok || r != c.region {
 		return nil, fmt.Errorf("NoSuchBucket: %s in %s", bucket, c.region)
+	}
+	b, ok := c.s.served[sum]
+	if !ok {
+		return nil, fmt.Errorf("fake S3 keeps only code the fake Lambda served; got %d bytes of something else", n)
 	}
 	c.s.objects[bucket+"/"+aws.ToString(in.Key)] = b
 	c.s.Puts++
@@ -119,6 +142,9 @@ type fakeFn struct {
 	FailUpdateTo string
 	// SmokeFailsOn makes invocations fail on this runtime.
 	SmokeFailsOn string
+	// Damaged, when set, is served at the code's address instead of the
+	// code.
+	Damaged []byte
 	// orig is the code the function was made with; the campaign must
 	// never change it.
 	orig []byte
@@ -135,13 +161,18 @@ func (fn *fakeFn) setCode(code []byte) { fn.putCode(code); fn.orig = code }
 
 func newFakeLambda(t *testing.T) *fakeLambda {
 	f := &fakeLambda{fns: map[string]*fakeFn{}, UpdatePolls: 2, ActivatePolls: 3, Calls: map[string]int{}, FnCalls: map[string]map[string]int{},
-		S3: &fakeS3{buckets: map[string]string{}, objects: map[string][]byte{}}}
+		S3: &fakeS3{buckets: map[string]string{}, objects: map[string][]byte{}, served: map[[32]byte][]byte{}}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
+		f.Downloads++
 		fn := f.fns[strings.TrimPrefix(r.URL.Path, "/code/")]
 		var code []byte
 		if fn != nil {
 			code = fn.code
+			f.S3.serve(fn.sum, code)
+			if fn.Damaged != nil {
+				code = fn.Damaged
+			}
 		}
 		f.mu.Unlock()
 		if fn == nil {
@@ -303,9 +334,11 @@ func (c regionClient) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateF
 			c.f.mu.Unlock()
 			return nil, &ltypes.InvalidParameterValueException{Message: aws.String("Error occurred while GetObject. S3 Error Code: NoSuchKey")}
 		}
-	} else if len(code) > layers.MaxDirectUploadBytes {
+	} else if len(code) >= 52_428_800 {
+		// Lambda's answer (413) to a ZipFile of 50 MB or more: it takes
+		// only zips strictly smaller in the request.
 		c.f.mu.Unlock()
-		return nil, &ltypes.RequestTooLargeException{Message: aws.String("Request must be smaller than 69905067 bytes for the UpdateFunctionCode operation")}
+		return nil, &smithy.GenericAPIError{Code: "RequestEntityTooLargeException", Message: "Zipped size must be smaller than 52428800 bytes"}
 	}
 	defer c.f.leave("UpdateFunctionCode", arn)
 	fn.putCode(code)

@@ -206,7 +206,7 @@ func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.Functi
 	}
 	if s.Current.Arch != s.Target.Arch {
 		s.Notes = append(s.Notes, fmt.Sprintf("architecture %s -> %s: the function's own code is redeployed unchanged (UpdateFunctionCode); native code in it must suit %s", s.Current.Arch, s.Target.Arch, s.Target.Arch))
-		if fc.CodeSize > layers.MaxDirectUploadBytes {
+		if !layers.FitsDirectUpload(fc.CodeSize) {
 			s.Notes = append(s.Notes, fmt.Sprintf("its code is %d bytes zipped, over Lambda's %d-byte direct upload: apply needs --stage-bucket to pass it through S3", fc.CodeSize, layers.MaxDirectUploadBytes))
 		}
 	}

@@ -1,11 +1,11 @@
 package campaign
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,15 +36,16 @@ type Stager struct {
 // the code's SHA-256.
 const stagePrefix = "layerkit-staging/"
 
-// put stores code, whose SHA-256 is sum, for the function and returns
-// where.
-func (s *Stager) put(ctx context.Context, region, function string, code []byte, sum [32]byte) (bucket, key string, err error) {
+// put stores code, size bytes read from its start with SHA-256 sum, for the
+// function and returns where. The code is streamed, not held in memory; a
+// retried upload seeks back to the start.
+func (s *Stager) put(ctx context.Context, region, function string, code io.ReadSeeker, size int64, sum [32]byte) (bucket, key string, err error) {
 	bucket = strings.ReplaceAll(s.Bucket, "{region}", region)
 	key = stagePrefix + function + "/" + hex.EncodeToString(sum[:]) + ".zip"
 	// S3 checks the checksum on arrival: a damaged upload is refused, not
 	// deployed.
 	_, err = s.S3(region).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
-		Body: bytes.NewReader(code), ContentLength: aws.Int64(int64(len(code))),
+		Body: code, ContentLength: aws.Int64(size),
 		ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256, ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:]))})
 	if err != nil {
 		return "", "", fmt.Errorf("staging the code in s3://%s/%s: %w", bucket, key, err)

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,7 +17,8 @@ import (
 )
 
 // TestStagerAgainstMoto stages code in a bucket of the function's region
-// through moto_server's S3, reads it back (the SDK checks it against the
+// through moto_server's S3, streamed from a file as apply does, reads it
+// back (the SDK checks it against the
 // SHA-256 it was stored with, which the upload carried), and removes it.
 func TestStagerAgainstMoto(t *testing.T) {
 	_, account, cfg := awstest.Moto(t)
@@ -28,7 +31,16 @@ func TestStagerAgainstMoto(t *testing.T) {
 	}
 	st := &Stager{Bucket: "stage-" + account + "-{region}", S3: func(string) StageAPI { return c }}
 	code := bytes.Repeat([]byte("PK\x03\x04 code "), 100_000)
-	b, key, err := st.put(t.Context(), region, "orders", code, sha256.Sum256(code))
+	path := filepath.Join(t.TempDir(), "code.zip")
+	if err := os.WriteFile(path, code, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, key, err := st.put(t.Context(), region, "orders", io.NewSectionReader(f, 0, int64(len(code))), int64(len(code)), sha256.Sum256(code))
 	if err != nil {
 		t.Fatal(err)
 	}

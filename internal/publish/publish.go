@@ -197,7 +197,7 @@ func Publish(ctx context.Context, cl Clients, o Options) ([]Result, error) {
 		return nil, errors.New("the build has no layers to publish")
 	}
 	for _, a := range arts {
-		if o.Bucket == "" && a.ZippedBytes >= layers.MaxDirectUploadBytes {
+		if o.Bucket == "" && !layers.FitsDirectUpload(a.ZippedBytes) {
 			return nil, fmt.Errorf("%s is %d bytes, over the %d-byte direct upload limit: give --bucket to publish through S3", a.Path, a.ZippedBytes, layers.MaxDirectUploadBytes)
 		}
 	}

@@ -1,0 +1,50 @@
+package campaign
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"golang.org/x/time/rate"
+)
+
+// client returns the region's client behind the region's rate limits.
+func (a *applier) client(region string) ApplyAPI {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.limited[region]; ok {
+		return c
+	}
+	c := &limitedAPI{ApplyAPI: a.clients(region),
+		ctl: rate.NewLimiter(rate.Limit(a.o.Rate), 1), get: rate.NewLimiter(rate.Limit(5*a.o.Rate), 5)}
+	a.limited[region] = c
+	return c
+}
+
+// limitedAPI holds calls to a region's rate: updates to ctl, GetFunction
+// to get. Invoke passes through: invocations are not control-plane calls
+// and do not count against that quota.
+type limitedAPI struct {
+	ApplyAPI
+	ctl, get *rate.Limiter
+}
+
+func (l *limitedAPI) GetFunction(ctx context.Context, in *lambda.GetFunctionInput, fns ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
+	if err := l.get.Wait(ctx); err != nil {
+		return nil, err
+	}
+	return l.ApplyAPI.GetFunction(ctx, in, fns...)
+}
+
+func (l *limitedAPI) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateFunctionCodeInput, fns ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error) {
+	if err := l.ctl.Wait(ctx); err != nil {
+		return nil, err
+	}
+	return l.ApplyAPI.UpdateFunctionCode(ctx, in, fns...)
+}
+
+func (l *limitedAPI) UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, fns ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	if err := l.ctl.Wait(ctx); err != nil {
+		return nil, err
+	}
+	return l.ApplyAPI.UpdateFunctionConfiguration(ctx, in, fns...)
+}
