@@ -38,11 +38,16 @@ type ELFInfo struct {
 	Imports []string
 }
 
-// Options says how much InspectELF reads.
+// Options says how much InspectELF and InspectStream read.
 type Options struct {
 	// Symbols asks for the dynamic symbol table (.dynsym), which Node
 	// addons need to tell an N-API addon from one tied to one Node ABI.
 	Symbols bool
+	// Reopen, when set, gives InspectStream the object again from its
+	// first byte, for a further pass when the first did not keep a range
+	// it needs (see InspectStream). InspectStream closes what it returns.
+	// InspectELF ignores it.
+	Reopen func() (io.ReadCloser, error)
 }
 
 // FormatError reports an ELF object that cannot be parsed: truncated,

@@ -25,6 +25,9 @@ type genELF struct {
 	order     []int
 	shdrFirst bool
 	pad       int
+	// lead puts this many zero bytes ahead of the first section, to move
+	// the sections past InspectStream's window.
+	lead int
 }
 
 func (g genELF) build() []byte {
@@ -77,6 +80,7 @@ func (g genELF) build() []byte {
 		shoff = off
 		off += shsize
 	}
+	off += g.lead
 	offs := make([]int, 4)
 	for _, i := range order {
 		off = (off + 7) &^ 7

@@ -266,6 +266,16 @@ func (p *parser) strtab(idx uint32, what string) (*strtab, error) {
 	return &strtab{p: p, sec: s, cache: map[uint64]string{}}, nil
 }
 
+// wantStrings asks a streamed object's next pass for all of a string
+// table whose referring section was not kept, when the table is no bigger
+// than the first pass's window: the strings wanted are known only once
+// that section is, and a third pass would cost more than the table.
+func (p *parser) wantStrings(t *strtab) {
+	if t.sec.size > 0 && t.sec.size <= streamWindow {
+		p.missed = append(p.missed, span{int64(t.sec.off), int64(t.sec.size)})
+	}
+}
+
 // get returns the NUL-terminated string at off, cut at maxStringBytes or
 // the table's end. ok is false when off lies outside the table. With a
 // stream, a string the pass did not keep reads as "" and is recorded.
@@ -348,7 +358,9 @@ func (p *parser) dynamic(info *ELFInfo) error {
 		return err
 	}
 	dyn, err := p.data(ds, ".dynamic")
-	if err != nil && !errors.Is(err, errNotKept) {
+	if errors.Is(err, errNotKept) {
+		p.wantStrings(strs)
+	} else if err != nil {
 		return err
 	}
 	entSize := 16
@@ -415,6 +427,7 @@ func (p *parser) dynamic(info *ELFInfo) error {
 	}
 	vn, err := p.data(vs, ".gnu.version_r")
 	if errors.Is(err, errNotKept) {
+		p.wantStrings(vstr)
 		return nil
 	}
 	if err != nil {
@@ -497,6 +510,7 @@ func (p *parser) symbols(info *ELFInfo) error {
 	}
 	d, err := p.data(ss, ".dynsym")
 	if errors.Is(err, errNotKept) {
+		p.wantStrings(strs)
 		return nil
 	}
 	if err != nil {
