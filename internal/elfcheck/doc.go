@@ -10,8 +10,12 @@
 // (.gnu.version_r). It never reads the code or data sections.
 //
 // Malformed input is expected here: every input is a file somebody else
-// built. A truncated or corrupt object gives a *FormatError, never a panic
-// (debug/elf documents that malformed input may panic; InspectELF recovers).
+// built. A truncated or corrupt object gives a *FormatError, never a panic.
+// InspectELF parses the headers itself (debug/elf reads whole sections and
+// string tables, and documents that malformed input may panic), and every
+// read is bounded: a section read whole is capped, strings are read on
+// demand from their tables, and tables whose offsets point back at each
+// other cost at most what their size allows.
 // Deciding whether what a file needs is a problem on Lambda is package
 // lint's job.
 package elfcheck

@@ -23,6 +23,15 @@
 // nothing the zip depends on changed, the previous zip is kept as it is.
 // Output built with a cache is byte-identical to a cold build.
 //
+// Reading: OpenReader lists a zip's entries and every Problem a hostile
+// zip can pose (unsafe names, local names that differ from the central
+// directory's, duplicates, a file that is also a folder, escaping symlinks,
+// sizes no encoder produces, overlapping data) without inflating anything.
+// Reader.Open streams one entry and verifies it as it goes: never more
+// than the declared size, and at the end the exact size and the CRC-32.
+// ReadAll reads through it, with memory that follows the bytes actually
+// inflated.
+//
 // The package does not decide what goes into a zip (that is package split's
 // job) and never follows a path outside the source root it is given.
 package zipper

@@ -3,16 +3,16 @@ package zipper
 import (
 	"archive/zip"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
-
-	"github.com/klauspost/compress/flate"
 )
 
 // Zip archives are untrusted input when they are read: a zip somebody else
@@ -115,7 +115,6 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 		}
 		return nil, err
 	}
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	r := &Reader{Size: size, Entries: make([]ReadEntry, 0, len(zr.File))}
 	seen := make(map[string]bool, len(zr.File))
 	type span struct {
@@ -155,6 +154,8 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 			problem(ProblemSizeLie, "stored entry declares %d bytes of data but %d bytes uncompressed", f.CompressedSize64, f.UncompressedSize64)
 		case f.Method == zip.Deflate && f.UncompressedSize64 > maxDeflateRatio*f.CompressedSize64+1024:
 			problem(ProblemSizeLie, "declares %d bytes from %d compressed, more than deflate can expand (%d:1)", f.UncompressedSize64, f.CompressedSize64, maxDeflateRatio)
+		case f.Method == zip.Deflate && f.CompressedSize64 > maxDeflated(f.UncompressedSize64):
+			problem(ProblemSizeLie, "declares %d compressed bytes for %d uncompressed, more than deflate produces even storing every block", f.CompressedSize64, f.UncompressedSize64)
 		case f.Method != zip.Store && f.Method != zip.Deflate:
 			problem(ProblemUnsupported, "compression method %d (Lambda extracts only stored and deflated entries)", f.Method)
 		}
@@ -162,6 +163,9 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 			spans = append(spans, span{off, off + int64(f.CompressedSize64), f.Name})
 			if off+int64(f.CompressedSize64) > size {
 				problem(ProblemSizeLie, "data runs past the end of the file")
+			}
+			if local, ok := localName(ra, f, off); ok && local != f.Name {
+				problem(ProblemUnsafePath, "local header names it %q; tools that read local headers extract it there", local)
 			}
 		} else {
 			problem(ProblemSizeLie, "local header unreadable: %v", err)
@@ -184,6 +188,7 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 			reach = sp
 		}
 	}
+	r.fileAsFolder()
 	for i := range r.Entries {
 		e := &r.Entries[i]
 		if e.Type != TypeSymlink {
@@ -208,10 +213,16 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 }
 
 // LinkEscapes reports whether a symlink named name (a '/'-separated path in
-// a tree) pointing at target leaves the tree: an absolute target, or a
-// relative one with more ".." than name has folders above it.
+// a tree) pointing at target leaves the tree: an absolute target, a
+// relative one with more ".." than name has folders above it, or one that
+// holds a NUL or another control character. symlink(2) ends a target at its
+// first NUL, so "../..\x00/a" makes a link to "../.."; the other control
+// characters have no use in a path but to mislead whoever reads it.
 func LinkEscapes(name, target string) bool {
 	if target == "" || strings.HasPrefix(target, "/") || strings.Contains(target, "\\") {
+		return true
+	}
+	if strings.ContainsFunc(target, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
 		return true
 	}
 	p := path.Join(path.Dir(name), target)
@@ -226,17 +237,6 @@ func (r *Reader) Close() error {
 	return r.file.Close()
 }
 
-// Open returns the uncompressed content of e. Reading fails with an error
-// when the content is longer or shorter than e.Size or its CRC-32 does not
-// match, so a lying entry never yields more than it declares.
-func (r *Reader) Open(e *ReadEntry) (io.ReadCloser, error) {
-	rc, err := e.f.Open()
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", e.f.Name, err)
-	}
-	return rc, nil
-}
-
 // ErrTooBig reports content longer than a caller's limit.
 var ErrTooBig = errors.New("content longer than the limit")
 
@@ -247,7 +247,11 @@ func (r *Reader) ReadAll(e *ReadEntry, limit int64) ([]byte, error) {
 }
 
 // ReadAllInto is ReadAll appending to buf[:0], so a caller reading many
-// entries can reuse one buffer.
+// entries can reuse one buffer. The content is read through Open, so it is
+// verified: a wrong size, a wrong CRC-32 or corrupt data gives an error
+// wrapping ErrSizeMismatch, ErrChecksum or ErrCorrupt. The buffer grows
+// with the bytes actually inflated, never to the size the zip declares, so
+// an entry that declares 250 MB and holds 1 KB costs about 1 KB.
 func (r *Reader) ReadAllInto(e *ReadEntry, buf []byte, limit int64) ([]byte, error) {
 	if e.Size > limit {
 		return nil, fmt.Errorf("reading %s: %w (%d > %d bytes)", e.f.Name, ErrTooBig, e.Size, limit)
@@ -257,19 +261,17 @@ func (r *Reader) ReadAllInto(e *ReadEntry, buf []byte, limit int64) ([]byte, err
 		return nil, err
 	}
 	defer rc.Close()
-	b := buf[:0]
-	if int64(cap(b)) < e.Size {
-		b = make([]byte, 0, e.Size)
-	}
-	b, err = readLimited(rc, b, limit)
+	b, err := readGrowing(rc, buf[:0], e.Size)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", e.f.Name, err)
+		return nil, err
 	}
 	return b, nil
 }
 
 // ReadHead returns up to n leading bytes of e's content, decompressing no
-// more than needed.
+// more than needed. It does not verify the entry (only a full read can):
+// when the content ends early or is corrupt, it returns the bytes that came
+// before, as an extracting tool would have written them.
 func (r *Reader) ReadHead(e *ReadEntry, n int) ([]byte, error) {
 	rc, err := r.Open(e)
 	if err != nil {
@@ -278,30 +280,121 @@ func (r *Reader) ReadHead(e *ReadEntry, n int) ([]byte, error) {
 	defer rc.Close()
 	b := make([]byte, min(int64(n), e.Size))
 	k, err := io.ReadFull(rc, b)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) &&
+		!errors.Is(err, ErrSizeMismatch) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrChecksum) {
 		return nil, fmt.Errorf("reading %s: %w", e.f.Name, err)
 	}
 	return b[:k], nil
 }
 
-func readLimited(r io.Reader, b []byte, limit int64) ([]byte, error) {
+// minGrow is the first allocation readGrowing makes for an entry: small
+// entries are common, and a 32 KiB step costs little.
+const minGrow = 32 << 10
+
+// readGrowing appends r's content to b until io.EOF. r must yield at most
+// maxLen bytes (a verified stream stops at the declared size); b grows by
+// doubling from what has actually arrived, capped at maxLen, so memory
+// follows the real content and not the declared size.
+func readGrowing(r io.Reader, b []byte, maxLen int64) ([]byte, error) {
 	for {
-		if int64(len(b)) > limit {
-			return nil, ErrTooBig
+		if int64(len(b)) >= maxLen {
+			// The stream's end-of-entry check still has to run.
+			var one [1]byte
+			n, err := r.Read(one[:])
+			if n > 0 {
+				return nil, fmt.Errorf("%w (more than %d bytes)", ErrSizeMismatch, maxLen)
+			}
+			if err == io.EOF {
+				return b, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			c := min(max(2*int64(cap(b)), minGrow), maxLen)
+			b = slices.Grow(b, int(c)-len(b))
 		}
-		n, err := r.Read(b[len(b):min(cap(b), int(limit)+1)])
+		n, err := r.Read(b[len(b):min(int64(cap(b)), maxLen)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			if int64(len(b)) > limit {
-				return nil, ErrTooBig
-			}
 			return b, nil
 		}
 		if err != nil {
 			return nil, err
+		}
+	}
+}
+
+// maxDeflated is the most compressed bytes a deflate encoder produces for u
+// bytes of input. A stored block costs 5 bytes of header per up to 65,535
+// bytes (RFC 1951, 3.2.4), and encoders fall back to stored blocks when
+// compressing does not pay; but an encoder that only Huffman-codes
+// (klauspost's HuffmanOnly, or fixed codes, 9 bits per literal at worst)
+// may spend up to an eighth more. The 64 bytes on top allow for an empty
+// final block and a few flush markers (5 bytes each).
+func maxDeflated(u uint64) uint64 {
+	return u + u/8 + 5*(u/65535+1) + 64
+}
+
+// localName returns the name stored in f's local header, which sits just
+// before its data at dataOff. archive/zip reads the local header only for
+// the lengths it needs and never compares its name with the central
+// directory's; unzip warns when they differ, and a tool that trusts the
+// local header extracts the entry under the other name.
+func localName(ra io.ReaderAt, f *zip.File, dataOff int64) (string, bool) {
+	hdr, ok := localHeaderOffset(f)
+	if !ok {
+		return "", false
+	}
+	var fixed [30]byte
+	if _, err := ra.ReadAt(fixed[:], hdr); err != nil {
+		return "", false
+	}
+	n := int64(binary.LittleEndian.Uint16(fixed[26:]))
+	if hdr+30+n > dataOff {
+		return "", false
+	}
+	name := make([]byte, n)
+	if _, err := ra.ReadAt(name, hdr+30); err != nil {
+		return "", false
+	}
+	return string(name), true
+}
+
+// localHeaderOffset returns where f's local header begins. archive/zip
+// keeps that offset in an unexported field and exports only the data
+// offset it derives from it; reading the field is the one way to find the
+// header without parsing the central directory a second time. When a
+// future archive/zip renames the field, ok is false and the name check is
+// skipped; TestReaderLocalNameMismatch then fails.
+func localHeaderOffset(f *zip.File) (int64, bool) {
+	v := reflect.ValueOf(f).Elem().FieldByName("headerOffset")
+	if !v.IsValid() || v.Kind() != reflect.Int64 {
+		return 0, false
+	}
+	return v.Int(), true
+}
+
+// fileAsFolder reports each path that is a file or a symlink in the zip and
+// also a folder of other entries ("python/x" and "python/x/y"): an
+// extracting tool fails on one of them or writes through the link.
+func (r *Reader) fileAsFolder() {
+	leaf := make(map[string]bool, len(r.Entries))
+	for _, e := range r.Entries {
+		if e.Type != TypeDir {
+			leaf[e.Name] = true
+		}
+	}
+	reported := map[string]bool{}
+	for _, e := range r.Entries {
+		for dir := path.Dir(e.Name); dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+			if leaf[dir] && !reported[dir] {
+				reported[dir] = true
+				r.Problems = append(r.Problems, Problem{Kind: ProblemDuplicate, Name: dir,
+					Detail: fmt.Sprintf("is a file or symlink and also the folder of %s; extraction fails on one of them", e.Name)})
+			}
 		}
 	}
 }
