@@ -149,6 +149,13 @@ func (k *keeper) take(chunk []byte, pos int64) {
 			continue
 		}
 		stop := min(w.end, end)
+		if need := len(w.b) + int(stop-next); need > cap(w.b) {
+			// Double, as far as the span wants: append's gentler growth
+			// for large slices would allocate several times the window.
+			nb := make([]byte, len(w.b), min(max(2*cap(w.b), need), int(min(w.end-w.off, 1<<40))))
+			copy(nb, w.b)
+			w.b = nb
+		}
 		w.b = append(w.b, chunk[next-pos:stop-pos]...)
 	}
 }
@@ -182,7 +189,9 @@ func (k *keeper) settle() {
 // PT_INTERP and PT_DYNAMIC as soon as the headers tell where they are.
 func (k *keeper) firstPass(r io.Reader, size int64) (int64, error) {
 	k.addWant(0, k.window, 0)
-	k.want[0].b = make([]byte, 0, max(0, min(size, k.window)))
+	// The window grows with the bytes that arrive, never with the size the
+	// object's container declares, which may lie.
+	k.want[0].b = make([]byte, 0, max(0, min(size, 64<<10)))
 	var hdr *streamHeader
 	var phdrsDone bool
 	buf := make([]byte, 64<<10)

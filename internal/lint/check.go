@@ -1,12 +1,9 @@
 package lint
 
 import (
-	"archive/zip"
 	"cmp"
 	"debug/elf"
-	"errors"
 	"fmt"
-	"io"
 	"path"
 	"slices"
 	"strconv"
@@ -96,7 +93,7 @@ func (c *checker) zipProblems(a *Artifact) {
 	for _, f := range a.Files {
 		switch {
 		case f.ReadErr == nil:
-		case errors.Is(f.ReadErr, zip.ErrChecksum) || errors.Is(f.ReadErr, io.ErrUnexpectedEOF) || errors.Is(f.ReadErr, errTooLong):
+		case contentLie(f.ReadErr):
 			c.add(RuleZipSizeLie, a, f.Path, 0, "entry's content contradicts what the zip declares", f.ReadErr.Error())
 		default:
 			c.add(RuleZipCorrupt, a, f.Path, 0, "entry cannot be read back", f.ReadErr.Error())

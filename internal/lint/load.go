@@ -72,10 +72,6 @@ type Artifact struct {
 	Problems []zipper.Problem
 }
 
-// maxELFBytes bounds how much of one ELF object read as a stream is held in
-// memory to inspect it: a larger file cannot be deployed anyway.
-const maxELFBytes = layers.MaxUnzippedBytes
-
 // maxTextBytes bounds a metadata file read whole.
 const maxTextBytes = 1 << 20
 
@@ -190,20 +186,22 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 	case f.ID.Format == elfcheck.ELF && canSeek:
 		f.ELF, f.ELFErr = elfcheck.InspectELF(ra, f.Size, elfOptions(f.Path))
 	case f.ID.Format == elfcheck.ELF:
-		if f.Size > maxELFBytes {
-			f.ELFErr = fmt.Errorf("not inspected: %d bytes is over Lambda's unzipped limit", f.Size)
-			return nil
-		}
+		// A stream (a zip entry being inflated) is inspected as it goes by:
+		// only the ranges the inspection uses are kept, a few MiB whatever
+		// the object's size. The weight bounds how many such objects are
+		// read at once by what they declare.
 		weight := min(f.Size, maxBytesInFlight)
 		if err := inFlight.Acquire(ctx, weight); err != nil {
 			return err
 		}
 		defer inFlight.Release(weight)
-		b, err := readAll(rest, maxELFBytes)
-		if err != nil {
-			return err
+		opts := elfOptions(f.Path)
+		opts.Reopen = func() (io.ReadCloser, error) { return t.Open(f.Path) }
+		info, err := elfcheck.InspectStream(rest, f.Size, opts)
+		if contentLie(err) {
+			return err // the archive's content contradicts it: File.ReadErr
 		}
-		f.ELF, f.ELFErr = elfcheck.InspectELF(bytes.NewReader(b), int64(len(b)), elfOptions(f.Path))
+		f.ELF, f.ELFErr = info, err
 	case needsText(f.Path):
 		if f.Size > maxTextBytes {
 			return nil
@@ -214,6 +212,12 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 		}
 	}
 	return nil
+}
+
+// contentLie reports whether err says an archive's content contradicts
+// what the archive declares about it.
+func contentLie(err error) bool {
+	return errors.Is(err, zipper.ErrSizeMismatch) || errors.Is(err, zipper.ErrChecksum) || errors.Is(err, errTooLong)
 }
 
 // errTooLong reports content longer than the loader reads of one file.
