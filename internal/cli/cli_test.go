@@ -28,13 +28,19 @@ type result struct {
 
 func runCLI(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
+	return runCLIContext(t.Context(), env, args...)
+}
+
+// runCLIContext runs layerkit as runCLI does, under ctx, so a test can
+// interrupt it.
+func runCLIContext(ctx context.Context, env map[string]string, args ...string) result {
 	var out, errOut bytes.Buffer
 	f := &Factory{
 		IO:     IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Now:    func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) },
 		Getenv: func(k string) string { return env[k] },
 	}
-	code := Main(t.Context(), f, args)
+	code := Main(ctx, f, args)
 	return result{out.String(), errOut.String(), code}
 }
 
