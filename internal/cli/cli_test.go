@@ -189,3 +189,17 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsEscapeControlCharacters checks a file name holding terminal
+// escapes reaches stderr escaped, while a multi-line error keeps its lines.
+func TestErrorsEscapeControlCharacters(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "\x1b[2Jx\r.zip")
+	r := runCLI(t, nil, "check", missing)
+	want := "layerkit: " + filepath.Dir(missing) + "/\\x1b[2Jx\\r.zip: no such file or directory\n"
+	if r.code != ExitError || r.stderr != want {
+		t.Errorf("exit %d, stderr %q; want %q", r.code, r.stderr, want)
+	}
+	if got := printableLines("2 problems:\n  a\x07\n  b"); got != "2 problems:\n  a\\a\n  b" {
+		t.Errorf("printableLines = %q", got)
+	}
+}

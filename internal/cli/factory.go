@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/layerkit/layerkit/internal/report"
 )
 
 // Exit codes, the same for every command.
@@ -87,7 +90,7 @@ func Main(ctx context.Context, f *Factory, args []string) int {
 	case ExitInterrupted:
 		fmt.Fprintln(f.IO.ErrOut, "layerkit: interrupted")
 	default:
-		fmt.Fprintf(f.IO.ErrOut, "layerkit: %v\n", err)
+		fmt.Fprintf(f.IO.ErrOut, "layerkit: %s\n", printableLines(err.Error()))
 	}
 	if hint != "" {
 		fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", hint)
@@ -96,6 +99,17 @@ func Main(ctx context.Context, f *Factory, args []string) int {
 		fmt.Fprintln(f.IO.ErrOut, "Run 'layerkit --help' for usage.")
 	}
 	return code
+}
+
+// printableLines escapes what a terminal would act on in an error message
+// (a file or entry name holding ESC or CR), line by line: the line breaks
+// of a multi-line message stay.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = report.Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // exactArgs etc. wrap cobra's argument checks as usage errors.
