@@ -98,8 +98,8 @@ type PlanOptions struct {
 	From, To string
 	Arch     layers.Arch
 	Regions  []string
-	// Select is a glob on function names; Tags are key=value pairs a
-	// function must all carry.
+	// Select is a glob on function names, in path.Match's syntax; Tags
+	// are key=value pairs a function must all carry.
 	Select string
 	Tags   map[string]string
 	// Published are the layer versions `layerkit publish` made.
@@ -109,10 +109,23 @@ type PlanOptions struct {
 	Map map[string]string
 }
 
+// CheckSelect returns an error wrapping path.ErrBadPattern when glob is
+// not a valid PlanOptions.Select; "" (select all) is valid.
+func CheckSelect(glob string) error {
+	if _, err := path.Match(glob, ""); err != nil {
+		return fmt.Errorf("glob %q: %w", glob, err)
+	}
+	return nil
+}
+
 // MakePlan reads the functions of the regions on runtime From and plans
 // each one's move to To (and Arch): every attached layer gets its
-// replacement for the target, or a blocker. It only reads from AWS.
+// replacement for the target, or a blocker. It only reads from AWS. A
+// malformed Select is an error (see CheckSelect), before any call.
 func MakePlan(ctx context.Context, client func(region string) LambdaAPI, o PlanOptions) (*Plan, error) {
+	if err := CheckSelect(o.Select); err != nil {
+		return nil, err
+	}
 	to, err := layers.ParseRuntime(o.To)
 	if err != nil {
 		return nil, err
@@ -135,7 +148,7 @@ func MakePlan(ctx context.Context, client func(region string) LambdaAPI, o PlanO
 				}
 				name := aws.ToString(fc.FunctionName)
 				if o.Select != "" {
-					if ok, _ := path.Match(o.Select, name); !ok {
+					if ok, _ := path.Match(o.Select, name); !ok { // checked above
 						continue
 					}
 				}

@@ -225,7 +225,7 @@ func campaignApplyRun(ctx context.Context, opts *CampaignApplyOptions) error {
 	if werr := writeSummary(opts, sum); werr != nil && err == nil {
 		err = werr
 	}
-	return applyOutcome(opts, sum, err, "apply")
+	return applyOutcome(ctx, opts, sum, err, "apply")
 }
 
 func campaignRollbackRun(ctx context.Context, opts *CampaignApplyOptions) error {
@@ -250,14 +250,15 @@ func campaignRollbackRun(ctx context.Context, opts *CampaignApplyOptions) error 
 	if werr := writeSummary(opts, sum); werr != nil && err == nil {
 		err = werr
 	}
-	return applyOutcome(opts, sum, err, "rollback")
+	return applyOutcome(ctx, opts, sum, err, "rollback")
 }
 
 // applyOutcome says on stderr what the run came to and what to do next,
-// and returns the error that sets the exit status.
-func applyOutcome(opts *CampaignApplyOptions, sum *campaign.Summary, err error, verb string) error {
+// and returns the error that sets the exit status. A run whose ctx was
+// canceled was interrupted, whatever error it ended with.
+func applyOutcome(ctx context.Context, opts *CampaignApplyOptions, sum *campaign.Summary, err error, verb string) error {
 	w := opts.IO.ErrOut
-	if errors.Is(err, context.Canceled) {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled)) {
 		fmt.Fprintf(w, "%s interrupted: run the same command again to resume (journal %s)\n", verb, opts.Journal)
 		return err
 	}

@@ -85,6 +85,9 @@ in AWS; the plan goes to --out and a table to stdout.`,
 			if opts.Out == "" {
 				return usageErrorf("--out is required: the plan file apply reads")
 			}
+			if err := campaign.CheckSelect(o.Select); err != nil {
+				return usageErrorf("--select: %v (a glob on function names: * ? [a-z], \\ escapes)", err)
+			}
 			if err := checkFormat(opts.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}

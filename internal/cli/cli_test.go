@@ -28,13 +28,19 @@ type result struct {
 
 func runCLI(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
+	return runCLIContext(t.Context(), env, args...)
+}
+
+// runCLIContext runs layerkit as runCLI does, under ctx, so a test can
+// interrupt it.
+func runCLIContext(ctx context.Context, env map[string]string, args ...string) result {
 	var out, errOut bytes.Buffer
 	f := &Factory{
 		IO:     IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Now:    func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) },
 		Getenv: func(k string) string { return env[k] },
 	}
-	code := Main(t.Context(), f, args)
+	code := Main(ctx, f, args)
 	return result{out.String(), errOut.String(), code}
 }
 
@@ -181,5 +187,19 @@ func TestExitCodes(t *testing.T) {
 		if got := ExitCode(err); got != want {
 			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
 		}
+	}
+}
+
+// TestErrorsEscapeControlCharacters checks a file name holding terminal
+// escapes reaches stderr escaped, while a multi-line error keeps its lines.
+func TestErrorsEscapeControlCharacters(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "\x1b[2Jx\r.zip")
+	r := runCLI(t, nil, "check", missing)
+	want := "layerkit: " + filepath.Dir(missing) + "/\\x1b[2Jx\\r.zip: no such file or directory\n"
+	if r.code != ExitError || r.stderr != want {
+		t.Errorf("exit %d, stderr %q; want %q", r.code, r.stderr, want)
+	}
+	if got := printableLines("2 problems:\n  a\x07\n  b"); got != "2 problems:\n  a\\a\n  b" {
+		t.Errorf("printableLines = %q", got)
 	}
 }

@@ -2,15 +2,15 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/layerkit/layerkit/internal/publish"
+	"github.com/layerkit/layerkit/internal/report"
 )
 
 // Exit codes, the same for every command.
@@ -75,50 +75,41 @@ type FindingsError struct{ Msg string }
 
 func (e *FindingsError) Error() string { return e.Msg }
 
-// ExitCode maps an error returned by a command to the process's exit code.
-func ExitCode(err error) int {
-	var ue *UsageError
-	var fe *FindingsError
-	var ae *publish.AuthError
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.As(err, &ae):
-		return ExitAWS
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	case errors.As(err, &ue):
-		return ExitUsage
-	case errors.As(err, &fe):
-		return ExitFindings
-	}
-	return ExitError
-}
-
 // Main runs layerkit with args and returns the exit code. Errors are printed
-// here, once.
+// here, once, with a hint for AWS credentials and permission problems.
 func Main(ctx context.Context, f *Factory, args []string) int {
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		var fe *FindingsError
-		switch {
-		case errors.Is(err, context.Canceled):
-			fmt.Fprintln(f.IO.ErrOut, "layerkit: interrupted")
-		case errors.As(err, &fe):
-			// The report already said what was found.
-		default:
-			fmt.Fprintf(f.IO.ErrOut, "layerkit: %v\n", err)
-		}
-		var ue *UsageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(f.IO.ErrOut, "Run 'layerkit --help' for usage.")
-		}
+	code, hint := outcome(ctx, err)
+	switch code {
+	case ExitOK, ExitFindings:
+		// The report already said what was found.
+	case ExitInterrupted:
+		fmt.Fprintln(f.IO.ErrOut, "layerkit: interrupted")
+	default:
+		fmt.Fprintf(f.IO.ErrOut, "layerkit: %s\n", printableLines(err.Error()))
 	}
-	return ExitCode(err)
+	if hint != "" {
+		fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", hint)
+	}
+	if code == ExitUsage {
+		fmt.Fprintln(f.IO.ErrOut, "Run 'layerkit --help' for usage.")
+	}
+	return code
+}
+
+// printableLines escapes what a terminal would act on in an error message
+// (a file or entry name holding ESC or CR), line by line: the line breaks
+// of a multi-line message stay.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = report.Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // exactArgs etc. wrap cobra's argument checks as usage errors.

@@ -5,18 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 )
 
 // ClientOptions configure the AWS clients.
@@ -127,8 +124,10 @@ func (c *sdkClients) S3Client(region string) *s3.Client {
 	return cl
 }
 
-// AuthError reports missing, expired or refused credentials, or a denied
-// permission: something the user must fix in AWS, not in the project.
+// AuthError reports that no usable credentials were found before any
+// call was made. Errors AWS answers later (a denied permission, refused or
+// expired credentials) are returned as the SDK's own errors, wrapped; the
+// cli package maps both to its exit code and says how to fix them.
 type AuthError struct {
 	Region string
 	Op     string
@@ -140,49 +139,15 @@ func (e *AuthError) Error() string {
 	if e.Region != "" {
 		where = " in " + e.Region
 	}
-	return fmt.Sprintf("%s%s: %v (%s)", e.Op, where, e.Err, authHint(e.Err))
+	return fmt.Sprintf("%s%s: %v", e.Op, where, e.Err)
 }
 
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// authCodes are the error codes AWS answers for credentials and permission
-// problems.
-var authCodes = map[string]bool{
-	"AccessDenied": true, "AccessDeniedException": true, "UnrecognizedClientException": true,
-	"InvalidClientTokenId": true, "ExpiredToken": true, "ExpiredTokenException": true,
-	"InvalidSignatureException": true, "SignatureDoesNotMatch": true, "InvalidAccessKeyId": true,
-	"AuthFailure": true, "MissingAuthenticationToken": true,
-}
-
-func authHint(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch code := ae.ErrorCode(); {
-		case strings.HasPrefix(code, "Expired"):
-			return "the credentials have expired: refresh them (aws sso login, or new keys)"
-		case strings.HasPrefix(code, "AccessDenied"):
-			return "the credentials lack this permission: grant it to the role or user layerkit runs as"
-		}
-		return "AWS refused the credentials: check AWS_PROFILE/--profile and the keys"
-	}
-	return "no usable AWS credentials: set AWS_PROFILE or --profile, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-}
-
-// classify wraps err as an *AuthError when it is about credentials or
-// permission, and otherwise adds what was being done.
-func classify(region, op string, err error) error {
+// inRegion adds what was being done, and where, to an error from AWS.
+func inRegion(region, op string, err error) error {
 	if err == nil {
 		return nil
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) && authCodes[ae.ErrorCode()] {
-		return &AuthError{Region: region, Op: op, Err: err}
-	}
-	// The signer fails with a SigningError when no credentials can be
-	// had (none configured, an expired SSO session).
-	var se *v4.SigningError
-	if errors.As(err, &se) {
-		return &AuthError{Region: region, Op: op, Err: err}
 	}
 	return fmt.Errorf("%s in %s: %w", op, region, err)
 }

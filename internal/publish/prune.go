@@ -51,7 +51,7 @@ func Prune(ctx context.Context, cl Clients, o PruneOptions) ([]Pruned, error) {
 			lc := cl.Lambda(region)
 			used, err := layerUse(ctx, lc)
 			if err != nil {
-				return classify(region, "listing functions", err)
+				return inRegion(region, "listing functions", err)
 			}
 			for _, name := range o.Names {
 				var versions []int64
@@ -60,7 +60,7 @@ func Prune(ctx context.Context, cl Clients, o PruneOptions) ([]Pruned, error) {
 				for p.HasMorePages() {
 					page, err := p.NextPage(ctx)
 					if err != nil {
-						return classify(region, "listing versions of "+name, err)
+						return inRegion(region, "listing versions of "+name, err)
 					}
 					for _, v := range page.LayerVersions {
 						versions = append(versions, v.Version)
@@ -73,7 +73,7 @@ func Prune(ctx context.Context, cl Clients, o PruneOptions) ([]Pruned, error) {
 					pr := Pruned{Name: name, Region: region, Version: v, VersionARN: arns[v], UsedBy: used[arns[v]]}
 					if (len(pr.UsedBy) == 0 || o.Force) && !o.DryRun {
 						if _, err := lc.DeleteLayerVersion(ctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(name), VersionNumber: aws.Int64(v)}); err != nil {
-							return classify(region, fmt.Sprintf("deleting %s version %d", name, v), err)
+							return inRegion(region, fmt.Sprintf("deleting %s version %d", name, v), err)
 						}
 						pr.Deleted = true
 					}

@@ -259,7 +259,7 @@ func publishOne(ctx context.Context, cl Clients, o Options, region string, a lay
 	o.progress(Event{Region: region, Layer: name, Step: "look"})
 	latest, err := latestMatching(ctx, lc, name, desc)
 	if err != nil {
-		return nil, classify(region, "listing versions of layer "+name, err)
+		return nil, inRegion(region, "listing versions of layer "+name, err)
 	}
 	if latest != nil && sameVersion(latest, a, desc, o.License) {
 		r.LayerARN, r.Version, r.VersionARN = aws.ToString(latest.LayerArn), latest.Version, aws.ToString(latest.LayerVersionArn)
@@ -290,7 +290,7 @@ func publishOne(ctx context.Context, cl Clients, o Options, region string, a lay
 		}, func(v *lambda.GetLayerVersionOutput) bool { return sameVersion(v, a, desc, o.License) })
 		switch {
 		case err != nil:
-			return nil, classify(region, "publishing layer "+name, err)
+			return nil, inRegion(region, "publishing layer "+name, err)
 		case found != nil:
 			// An answer was lost after Lambda made the version.
 			r.LayerARN, r.Version, r.VersionARN, r.Published = aws.ToString(found.LayerArn), found.Version, aws.ToString(found.LayerVersionArn), true
@@ -304,7 +304,7 @@ func publishOne(ctx context.Context, cl Clients, o Options, region string, a lay
 	for _, p := range o.Share {
 		o.progress(Event{Region: region, Layer: name, Step: "share"})
 		if err := share(ctx, lc, name, r.Version, p); err != nil {
-			return r, classify(region, fmt.Sprintf("sharing %s version %d with %s", name, r.Version, p), err)
+			return r, inRegion(region, fmt.Sprintf("sharing %s version %d with %s", name, r.Version, p), err)
 		}
 		r.Shared = append(r.Shared, p.String())
 	}
@@ -407,7 +407,7 @@ func sameVersion(v *lambda.GetLayerVersionOutput, a layers.Artifact, desc, licen
 func upload(ctx context.Context, sc S3API, o Options, region, bucket, key, zipPath string, a layers.Artifact, name string) error {
 	loc, err := sc.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
 	if err != nil {
-		return classify(region, "reading the region of bucket "+bucket, err)
+		return inRegion(region, "reading the region of bucket "+bucket, err)
 	}
 	bucketRegion := string(loc.LocationConstraint)
 	if bucketRegion == "" {
@@ -422,7 +422,7 @@ func upload(ctx context.Context, sc S3API, o Options, region, bucket, key, zipPa
 	}
 	var nf *s3types.NotFound
 	if err != nil && !errors.As(err, &nf) {
-		return classify(region, fmt.Sprintf("looking for s3://%s/%s", bucket, key), err)
+		return inRegion(region, fmt.Sprintf("looking for s3://%s/%s", bucket, key), err)
 	}
 	f, err := os.Open(zipPath)
 	if err != nil {
@@ -449,7 +449,7 @@ func upload(ctx context.Context, sc S3API, o Options, region, bucket, key, zipPa
 		ChecksumSHA256: aws.String(a.CodeSHA256),
 	})
 	if err != nil {
-		return classify(region, fmt.Sprintf("uploading %s to s3://%s/%s", zipPath, bucket, key), err)
+		return inRegion(region, fmt.Sprintf("uploading %s to s3://%s/%s", zipPath, bucket, key), err)
 	}
 	return nil
 }

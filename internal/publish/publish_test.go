@@ -201,14 +201,17 @@ func TestDirectUploadAndDryRun(t *testing.T) {
 	}
 }
 
-func TestAccessDeniedIsAuthError(t *testing.T) {
+// TestAccessDeniedKeepsAPIError checks a denied call comes back as the
+// SDK's API error, wrapped with what was being done and where, so the cli
+// package can map its code to exit code 4.
+func TestAccessDeniedKeepsAPIError(t *testing.T) {
 	c, o := cloud(), options(t)
 	c.Before = func(region, op string) error {
 		return &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User is not authorized to perform: lambda:ListLayerVersions"}
 	}
 	_, err := publish.Publish(t.Context(), c.Clients(), o)
-	var ae *publish.AuthError
-	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "grant it to the role") {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || !strings.Contains(err.Error(), "listing versions of layer deps-") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -77,7 +77,7 @@ const (
 
 // Text writes findings grouped by artifact, most severe first, then one
 // summary line. color adds ANSI colours; callers set it only for a
-// terminal.
+// terminal. Every field of a finding is shown through Printable.
 func Text(w io.Writer, r *Report, color bool) error {
 	paint := func(code, s string) string {
 		if !color {
@@ -93,7 +93,7 @@ func Text(w io.Writer, r *Report, color bool) error {
 			if prev != "" {
 				b.WriteByte('\n')
 			}
-			b.WriteString(paint(bold, f.Artifact) + "\n")
+			b.WriteString(paint(bold, Printable(f.Artifact)) + "\n")
 			prev = f.Artifact
 		}
 		sev := fmt.Sprintf("%-7s", f.Severity)
@@ -105,23 +105,23 @@ func Text(w io.Writer, r *Report, color bool) error {
 		default:
 			sev = paint(cyan, sev)
 		}
-		where := f.Path
+		where := Printable(f.Path)
 		if where == "" {
 			where = "(whole)"
 		}
 		tgt := ""
 		if multiTarget && f.Target != "" {
-			tgt = " [" + f.Target + "]"
+			tgt = " [" + Printable(f.Target) + "]"
 		}
-		fmt.Fprintf(&b, "  %s %s %s%s: %s\n", sev, paint(dim, f.Rule), where, tgt, f.Message)
+		fmt.Fprintf(&b, "  %s %s %s%s: %s\n", sev, paint(dim, Printable(f.Rule)), where, tgt, Printable(f.Message))
 		if f.Evidence != "" {
-			fmt.Fprintf(&b, "          evidence: %s\n", f.Evidence)
+			fmt.Fprintf(&b, "          evidence: %s\n", Printable(f.Evidence))
 		}
 		if f.Severity == lint.Error && f.Symptom != "" {
-			fmt.Fprintf(&b, "          on Lambda: %s\n", f.Symptom)
+			fmt.Fprintf(&b, "          on Lambda: %s\n", Printable(f.Symptom))
 		}
 		if f.Fix != "" {
-			fmt.Fprintf(&b, "          fix: %s\n", f.Fix)
+			fmt.Fprintf(&b, "          fix: %s\n", Printable(f.Fix))
 		}
 	}
 	if len(r.Findings) > 0 {
@@ -143,7 +143,7 @@ func summaryLine(r *Report) string {
 	s := r.Summary
 	checked := fmt.Sprintf("%s, %s", plural(s.Artifacts, "artifact"), plural(s.Files, "file"))
 	if len(s.Targets) > 0 {
-		checked += " for " + strings.Join(s.Targets, ", ")
+		checked += " for " + Printable(strings.Join(s.Targets, ", "))
 	}
 	if len(r.Findings) == 0 {
 		return "no findings in " + checked

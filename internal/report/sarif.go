@@ -132,7 +132,8 @@ func SARIF(w io.Writer, r *Report, version string) error {
 
 // GitHub writes one workflow command per finding (::error, ::warning,
 // ::notice), which GitHub Actions shows as annotations, then the summary
-// line.
+// line. Every field of a finding is shown through Printable, since the
+// Actions log interprets terminal escapes.
 func GitHub(w io.Writer, r *Report) error {
 	var b strings.Builder
 	for _, f := range r.Findings {
@@ -143,21 +144,21 @@ func GitHub(w io.Writer, r *Report) error {
 		case lint.Warning:
 			cmd = "warning"
 		}
-		msg := f.Message
+		msg := Printable(f.Message)
 		if f.Path != "" && strings.HasSuffix(f.Artifact, ".zip") {
-			msg = f.Path + ": " + msg
+			msg = Printable(f.Path) + ": " + msg
 		}
 		if f.Evidence != "" {
-			msg += " (" + f.Evidence + ")"
+			msg += " (" + Printable(f.Evidence) + ")"
 		}
 		if f.Fix != "" {
-			msg += "\nfix: " + f.Fix
+			msg += "\nfix: " + Printable(f.Fix)
 		}
-		title := f.Rule + " " + f.Name
+		title := Printable(f.Rule + " " + f.Name)
 		if f.Target != "" {
-			title += " [" + f.Target + "]"
+			title += " [" + Printable(f.Target) + "]"
 		}
-		fmt.Fprintf(&b, "::%s file=%s,title=%s::%s\n", cmd, escapeProperty(uri(f)), escapeProperty(title), escapeData(msg))
+		fmt.Fprintf(&b, "::%s file=%s,title=%s::%s\n", cmd, escapeProperty(Printable(uri(f))), escapeProperty(title), escapeData(msg))
 	}
 	b.WriteString(summaryLine(r) + "\n")
 	_, err := io.WriteString(w, b.String())
