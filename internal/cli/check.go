@@ -126,7 +126,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		return err
 	}
 	for _, n := range res.Notes {
-		fmt.Fprintf(opts.IO.ErrOut, "layerkit: note: %s\n", n)
+		fmt.Fprintf(opts.IO.ErrOut, "layerkit: note: %s\n", report.Printable(n))
 	}
 	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, opts.FailOn)
 	switch opts.Format {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -168,5 +169,32 @@ func TestExplain(t *testing.T) {
 	r = runCLI(t, nil, "explain")
 	if r.code != 0 || strings.Count(r.stdout, "\nLK") < 30 {
 		t.Errorf("explain list: %+v", r)
+	}
+}
+
+// An interrupted check prints no report and exits 130.
+func TestCheckInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	r := runCLIContext(ctx, nil, "check", example(t))
+	if r.code != ExitInterrupted || r.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 130 and no report", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A folder holding another tool's manifest.json (a web app's) is checked as
+// a folder, and a symlink naming a folder is that folder.
+func TestCheckFoldersAsTheyAre(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "web"), 0o755)
+	os.WriteFile(filepath.Join(dir, "web", "handler.py"), []byte("def handler(e, c): pass\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "web", "manifest.json"), []byte(`{"name":"My PWA","start_url":"/"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "web", ".env"), []byte("S=1\n"), 0o644)
+	os.Symlink("web", filepath.Join(dir, "link"))
+	for _, p := range []string{"web", "link"} {
+		r := runCLI(t, nil, "check", filepath.Join(dir, p), "--format", "json")
+		if r.code != ExitFindings || !strings.Contains(r.stdout, `"rule": "LK170"`) {
+			t.Errorf("%s: exit %d, stdout %s, stderr %q", p, r.code, r.stdout, r.stderr)
+		}
 	}
 }
