@@ -8,6 +8,10 @@
 // libraries it names (DT_NEEDED), where it looks for them (DT_RUNPATH or
 // DT_RPATH) and the symbol versions it needs from glibc and libstdc++
 // (.gnu.version_r). It never reads the code or data sections.
+// InspectStream does the same for an object read forward once, as a zip
+// entry is while it inflates, keeping only the ranges InspectELF reads (or
+// the first few MiB, where they sit in practice) and never the whole
+// object.
 //
 // Malformed input is expected here: every input is a file somebody else
 // built. A truncated or corrupt object gives a *FormatError, never a panic.

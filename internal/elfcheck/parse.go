@@ -75,6 +75,9 @@ func formatErr(format string, args ...any) error {
 // readAt reads n bytes at off, which the caller has checked lie in the
 // file. A range a stream did not keep is recorded and gives errNotKept.
 func (p *parser) readAt(off, n int64) ([]byte, error) {
+	if n == 0 {
+		return []byte{}, nil
+	}
 	b := make([]byte, n)
 	k, err := p.r.ReadAt(b, off)
 	if errors.Is(err, errNotKept) {

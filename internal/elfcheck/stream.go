@@ -36,8 +36,11 @@ const streamWindow = 8 << 20
 
 // maxStreamPasses bounds the passes over one object: the first finds the
 // section headers, a second the sections they point at (.dynamic,
-// .gnu.version_r, .dynsym), a third the strings those point at.
-const maxStreamPasses = 3
+// .gnu.version_r, .dynsym), a third the strings those point at. A fourth
+// serves an object with 65,280 sections or more, whose section count sits
+// in the first section header (extended numbering), so that the first
+// pass cannot know how long the table is.
+const maxStreamPasses = 4
 
 // ErrNeedsReopen reports that an object's dynamic-linking data lies outside
 // what InspectStream keeps in one forward pass, and Options.Reopen is nil.

@@ -348,13 +348,21 @@ func localName(ra io.ReaderAt, f *zip.File, dataOff int64) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	var fixed [30]byte
-	if _, err := ra.ReadAt(fixed[:], hdr); err != nil {
+	// One read when the local name has the central name's length, as in
+	// every honest zip.
+	b := make([]byte, min(30+int64(len(f.Name)), dataOff-hdr))
+	if len(b) < 30 {
 		return "", false
 	}
-	n := int64(binary.LittleEndian.Uint16(fixed[26:]))
+	if _, err := ra.ReadAt(b, hdr); err != nil {
+		return "", false
+	}
+	n := int64(binary.LittleEndian.Uint16(b[26:]))
 	if hdr+30+n > dataOff {
 		return "", false
+	}
+	if n == int64(len(b)-30) {
+		return string(b[30:]), true
 	}
 	name := make([]byte, n)
 	if _, err := ra.ReadAt(name, hdr+30); err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -240,14 +241,34 @@ func FuzzReader(f *testing.F) {
 	f.Add(seed.Bytes())
 	f.Add([]byte{})
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	body := bytes.Repeat([]byte("layerkit "), 300)
+	short := deflated(f, "python/short.so", body)
+	short.usize += 4096
+	badcrc := stored("python/a.py", 0o644, body)
+	badcrc.crc ^= 1
+	mismatch := stored("python/good.py", 0o644, body)
+	mismatch.local = "../../evil.py"
+	f.Add(handZip(short, badcrc, mismatch, stored("python/x", 0o644, body), stored("python/x/y", 0o644, body),
+		stored("python/l", fs.ModeSymlink|0o777, []byte("../..\x00/a"))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := NewReader(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			return
 		}
 		for i := range r.Entries {
-			r.ReadHead(&r.Entries[i], 64)
-			r.ReadAll(&r.Entries[i], 1<<16)
+			e := &r.Entries[i]
+			r.ReadHead(e, 64)
+			all, err := r.ReadAll(e, 1<<16)
+			if err == nil && int64(len(all)) != e.Size {
+				t.Fatalf("ReadAll of %s gave %d bytes, %d declared", e.Name, len(all), e.Size)
+			}
+			if rc, err := r.Open(e); err == nil {
+				n, _ := io.Copy(io.Discard, io.LimitReader(rc, 1<<20))
+				rc.Close()
+				if n > e.Size {
+					t.Fatalf("Open of %s yielded %d bytes, %d declared", e.Name, n, e.Size)
+				}
+			}
 		}
 	})
 }
