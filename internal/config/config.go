@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/layerkit/layerkit/layers"
@@ -407,10 +406,19 @@ func linkProblem(le *LinkError) string {
 
 func checkGlobs(p *Problems, where string, globs []string) {
 	for _, g := range globs {
-		if !doublestar.ValidatePattern(g) {
-			p.add("%s: %q is not a valid glob", where, g)
+		if err := CheckGlob(g); err != nil {
+			p.add("%s: %v", where, err)
 		}
 	}
+}
+
+// shorten cuts a long value for a message, keeping its start.
+func shorten(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
 }
 
 func archList(as []layers.Arch) string {

@@ -1,9 +1,13 @@
 package split
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/config"
@@ -40,13 +44,18 @@ func LayerZipPath(layer string, t layers.Target) string {
 
 // PlanBuild plans the zips of the project c describes, given the output
 // folder (absolute, or relative to the working folder). Every problem found
-// in the tree is returned at once.
+// in the tree is returned at once. A cancelled ctx stops the walk, and its
+// error is returned.
+//
+// Globs are checked with config.CheckGlob before any is matched, so a glob
+// whose braces would take exponential time is refused even in a config
+// that was never validated.
 //
 // Nothing outside the project folder is packaged, whatever links say: the
 // main root and each layer's folder are resolved with config.Resolve, which
 // follows a symlink that stays inside the project and refuses one that
 // leads out. The tree is then read through the real paths.
-func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
+func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, error) {
 	abs, err := filepath.Abs(c.Dir)
 	if err != nil {
 		return nil, err
@@ -60,6 +69,9 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		return nil, err
 	}
 	out = realPath(out)
+	if err := checkGlobs(c); err != nil {
+		return nil, err
+	}
 	plan := &Plan{}
 	var problems ScanErrors
 	collect := func(err error) error {
@@ -112,14 +124,17 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 	}
 	prefix := relTo(dir, filepath.Join(dir, filepath.FromSlash(c.Main.Root)))
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
-	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
+	entries, excluded, err := Scan(ctx, mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
 		return nil, err
 	}
 	if len(c.Main.Include) > 0 {
-		entries = applyInclude(entries, c.Main.Include, func(rel string) {
+		entries, err = applyInclude(ctx, entries, c.Main.Include, func(rel string) {
 			excluded = append(excluded, Excluded{Path: rel, Reason: "not matched by main.include"})
 		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	main.Entries = entries
 	problems = append(problems, checkLinkTargets(mainRoot, entries, excluded)...)
@@ -144,7 +159,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 				continue
 			}
 			plan.Warnings = append(plan.Warnings, warnings...)
-			entries, excluded, err := Scan(root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
+			entries, excluded, err := Scan(ctx, root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
 			if err := collect(err); err != nil {
 				return nil, err
 			}
@@ -183,10 +198,13 @@ func excludeFilter(root string, silent map[string]bool, globs []string, setting 
 
 // applyInclude keeps the files and symlinks that match an include glob, and
 // the folders that lead to them.
-func applyInclude(entries []zipper.Entry, include []string, dropped func(string)) []zipper.Entry {
+func applyInclude(ctx context.Context, entries []zipper.Entry, include []string, dropped func(string)) ([]zipper.Entry, error) {
 	keepDir := map[string]bool{}
 	var kept []zipper.Entry
 	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if e.Type == zipper.TypeDir {
 			continue
 		}
@@ -205,7 +223,24 @@ func applyInclude(entries []zipper.Entry, include []string, dropped func(string)
 		}
 	}
 	SortEntries(kept)
-	return kept
+	return kept, nil
+}
+
+// checkGlobs refuses the config's globs that config.CheckGlob refuses.
+func checkGlobs(c *config.Config) error {
+	sets := map[string][]string{"main.include": c.Main.Include, "main.exclude": c.Main.Exclude}
+	for _, name := range c.LayerNames() {
+		sets["layers."+name+".exclude"] = c.Layers[name].Exclude
+	}
+	var errs []error
+	for _, setting := range slices.Sorted(maps.Keys(sets)) {
+		for _, g := range sets[setting] {
+			if err := config.CheckGlob(g); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", setting, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkLayout checks, with layers.CheckLayout, that a layer folder holds
