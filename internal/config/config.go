@@ -154,15 +154,75 @@ func (p *Problems) add(format string, args ...any) {
 	p.List = append(p.List, fmt.Sprintf(format, args...))
 }
 
-// Find returns the path of the config file in dir, or "" when there is none.
+// Find returns the path of the config file in dir, or "" when there is
+// none. A name that exists but is not a regular file (a folder, a FIFO, a
+// dangling link) is returned too, so that Load reports it rather than
+// quietly falling back to the folder convention.
 func Find(dir string) string {
 	for _, n := range FileNames {
 		p := filepath.Join(dir, n)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+		if _, err := os.Lstat(p); err == nil {
 			return p
 		}
 	}
 	return ""
+}
+
+// MaxConfigBytes is the largest config file Load reads; a hand-written
+// layerkit.yaml is a few kilobytes.
+const MaxConfigBytes = 1 << 20
+
+// readConfigFile reads a config file, refusing anything but a regular file
+// before reading it: opening a FIFO would wait for a writer forever.
+func readConfigFile(name string) ([]byte, error) {
+	refuse := func(fi fs.FileInfo) error {
+		if fi.Mode().IsRegular() {
+			return nil
+		}
+		return &Problems{File: name, List: []string{fileKind(fi.Mode()) + ", not a regular file; a config file must be one"}}
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	if err := refuse(fi); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	if err := refuse(fi); err != nil { // swapped since the Stat
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	if len(data) > MaxConfigBytes {
+		return nil, &Problems{File: name, List: []string{fmt.Sprintf("larger than %d bytes; a config file is a few kilobytes", MaxConfigBytes)}}
+	}
+	return data, nil
+}
+
+// fileKind names the type of file a mode describes, for messages.
+func fileKind(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	default:
+		return "a special file (" + t.String() + ")"
+	}
 }
 
 // Load reads the config for the project in dir: file when it is set,
@@ -175,7 +235,7 @@ func Load(dir, file string) (*Config, error) {
 	if file == "" {
 		return Convention(dir)
 	}
-	data, err := os.ReadFile(file)
+	data, err := readConfigFile(file)
 	if err != nil {
 		return nil, err
 	}

@@ -82,9 +82,17 @@ func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, err
 		return err
 	}
 	// resolve returns the real path of a configured folder, or "" after
-	// noting the problem.
+	// noting the problem (a missing folder, a link out of the project, or
+	// a file that is not a folder).
 	resolve := func(rel string) string {
 		real, err := config.Resolve(dir, rel)
+		if err == nil {
+			// Lstat, not open: opening a FIFO blocks until a writer comes.
+			var fi os.FileInfo
+			if fi, err = os.Lstat(real); err == nil && !fi.IsDir() {
+				err = fmt.Errorf("%s, not a folder", kindOf(fi.Mode()))
+			}
+		}
 		if err != nil {
 			problems = append(problems, &FileError{Path: filepath.Join(abs, filepath.FromSlash(rel)), Err: err})
 			return ""

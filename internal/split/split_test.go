@@ -235,8 +235,8 @@ func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("problems %v", se)
 	}
-	if !strings.Contains(err.Error(), filepath.Join(dir, "fifo")) {
-		t.Errorf("error does not name the file: %v", err)
+	if !strings.Contains(err.Error(), filepath.Join(dir, "fifo")+": not a regular file, folder or symlink: a named pipe (FIFO), which a zip cannot hold") {
+		t.Errorf("error does not name the file and what it is: %v", err)
 	}
 	// Without the bad ones, the good links are kept as links.
 	for _, name := range []string{"abs", "up", "sub/up2", "dangling", "loop-a", "loop-b", "fifo"} {
@@ -399,5 +399,38 @@ func TestScanStopsWhenCancelled(t *testing.T) {
 	c := &config.Config{Dir: dir, Main: config.Main{Root: "."}}
 	if _, err := PlanBuild(ctx, c, filepath.Join(dir, "dist")); !errors.Is(err, context.Canceled) {
 		t.Errorf("PlanBuild = %v, want context.Canceled", err)
+	}
+}
+
+// TestPlanRefusesSpecialRoots: a main root or layer folder that is a FIFO
+// is refused by type, before anything opens it (an open would wait for a
+// writer forever), even in a config that was never validated.
+func TestPlanRefusesSpecialRoots(t *testing.T) {
+	dir := tree(t, "app.py")
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Should anything open the FIFO for reading, a writer comes, and the
+	// test fails on the error rather than hanging.
+	go func() {
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+	}()
+	t.Cleanup(func() {
+		if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	for _, c := range []*config.Config{
+		{Dir: dir, Main: config.Main{Root: "pipe"}},
+		{Dir: dir, Main: config.Main{Root: "."}, Layers: map[string]config.Layer{
+			"deps": {Targets: []config.TargetSpec{{Runtime: "python3.12", Arch: "x86_64", From: "pipe"}}}}},
+	} {
+		_, err := PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
+		if want := fifo + ": a named pipe (FIFO), not a folder"; err == nil || err.Error() != want {
+			t.Errorf("PlanBuild = %v, want %q", err, want)
+		}
 	}
 }
