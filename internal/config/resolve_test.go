@@ -173,6 +173,10 @@ func TestLoadRefusesSpecialConfigFile(t *testing.T) {
 			t.Errorf("Load(%q) = %v, want the FIFO refused", file, err)
 		}
 	}
+	big := writeCfg(t, "version: 1\n#"+strings.Repeat("x", MaxConfigBytes))
+	if _, err := Load(t.TempDir(), big); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("Load of a config over the limit = %v", err)
+	}
 	folder := filepath.Join(project(t, "", "layerkit.yml"), "layerkit.yml")
 	if _, err := Load(filepath.Dir(folder), ""); err == nil || !strings.Contains(err.Error(), "a folder, not a regular file") {
 		t.Errorf("Load with a folder named layerkit.yml = %v", err)

@@ -264,9 +264,9 @@ func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err e
 		return nil, err
 	}
 	dirs := layers.AllLayerDirs()
-	runtime := "any runtime"
+	runtime, layer := "the runtime", "a layer"
 	if r != nil {
-		dirs, runtime = r.LayerDirs(), r.ID
+		dirs, runtime, layer = r.LayerDirs(), r.ID, "a "+r.ID+" layer"
 	}
 	// tops holds, for each top-level folder, the runtime's folders found in
 	// it: all that CheckLayout looks for inside.
@@ -302,7 +302,7 @@ func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err e
 			return nil, fmt.Errorf("layer folder %s wraps its content one level too deep: %s would land in /opt/%s, where %s never looks; move the contents of %s/ up into %s",
 				from, inner, inner, runtime, l.Wrapper, from)
 		case len(l.Unread) == 0:
-			return nil, fmt.Errorf("layer folder %s is empty: a %s layer needs %s at its top level", from, runtime, want)
+			return nil, fmt.Errorf("layer folder %s is empty: %s needs %s at its top level", from, layer, want)
 		default:
 			held := make([]string, 0, len(l.Unread))
 			for _, u := range l.Unread {
