@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -266,6 +267,8 @@ func Parse(data []byte, name string) (*Config, error) {
 			for _, e := range te.Errors {
 				if m := fieldNotFound.FindStringSubmatch(e); m != nil {
 					p.add("line %s: unknown key %q in %s", m[1], m[2], sectionName(m[3]))
+				} else if m := typeMismatch.FindStringSubmatch(e); m != nil {
+					p.add("line %s: expected %s, found %s", m[1], goTypeWords(m[4]), yamlValueWords(m[2], m[3]))
 				} else {
 					p.add("%s", strings.TrimPrefix(e, "yaml: "))
 				}
@@ -310,6 +313,52 @@ func checkVersionType(p *Problems, data []byte) {
 	if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!int" && v.ShortTag() != "!!null" {
 		p.add("line %d: version must be the whole number 1, not %s", v.Line, v.Value)
 	}
+}
+
+// typeMismatch matches the decoder's message for a value of the wrong kind,
+// which names Go types: "line 2: cannot unmarshal !!str `x` into []string".
+var typeMismatch = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+
+// goTypeWords says in the config's terms what a Go type of this package
+// expects.
+func goTypeWords(t string) string {
+	switch {
+	case t == "int":
+		return "a whole number"
+	case t == "string":
+		return "a text value"
+	case t == "[]string":
+		return "a list of text values ([a, b])"
+	case t == "[]config.TargetSpec":
+		return "a list of targets ([{runtime, arch, from}])"
+	case t == "map[string]config.Layer":
+		return "a mapping of layer names to layers"
+	case t == "map[string]string":
+		return "a mapping of names to text values"
+	case strings.HasPrefix(t, "config."):
+		return "a mapping for " + sectionName(strings.TrimPrefix(t, "config."))
+	}
+	return t
+}
+
+// yamlValueWords describes a YAML value by its tag and, for a scalar, its
+// text.
+func yamlValueWords(tag, value string) string {
+	switch tag {
+	case "str":
+		return "the text " + strconv.Quote(value)
+	case "int", "float":
+		return "the number " + value
+	case "bool":
+		return "the boolean " + value
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	case "null":
+		return "nothing"
+	}
+	return "!!" + tag + " " + value
 }
 
 // sectionName names the part of the file a YAML decoder error's Go type
