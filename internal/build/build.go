@@ -65,7 +65,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if out == "" {
 		out = filepath.Join(c.Dir, filepath.FromSlash(c.Out))
 	}
-	plan, err := split.PlanBuild(c, out)
+	plan, err := split.PlanBuild(ctx, c, out)
 	if err != nil {
 		return nil, err
 	}

@@ -11,9 +11,9 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/layerkit/layerkit/layers"
@@ -155,15 +155,75 @@ func (p *Problems) add(format string, args ...any) {
 	p.List = append(p.List, fmt.Sprintf(format, args...))
 }
 
-// Find returns the path of the config file in dir, or "" when there is none.
+// Find returns the path of the config file in dir, or "" when there is
+// none. A name that exists but is not a regular file (a folder, a FIFO, a
+// dangling link) is returned too, so that Load reports it rather than
+// quietly falling back to the folder convention.
 func Find(dir string) string {
 	for _, n := range FileNames {
 		p := filepath.Join(dir, n)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+		if _, err := os.Lstat(p); err == nil {
 			return p
 		}
 	}
 	return ""
+}
+
+// MaxConfigBytes is the largest config file Load reads; a hand-written
+// layerkit.yaml is a few kilobytes.
+const MaxConfigBytes = 1 << 20
+
+// readConfigFile reads a config file, refusing anything but a regular file
+// before reading it: opening a FIFO would wait for a writer forever.
+func readConfigFile(name string) ([]byte, error) {
+	refuse := func(fi fs.FileInfo) error {
+		if fi.Mode().IsRegular() {
+			return nil
+		}
+		return &Problems{File: name, List: []string{fileKind(fi.Mode()) + ", not a regular file; a config file must be one"}}
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	if err := refuse(fi); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	if err := refuse(fi); err != nil { // swapped since the Stat
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the config file: %w", err)
+	}
+	if len(data) > MaxConfigBytes {
+		return nil, &Problems{File: name, List: []string{fmt.Sprintf("larger than %d bytes; a config file is a few kilobytes", MaxConfigBytes)}}
+	}
+	return data, nil
+}
+
+// fileKind names the type of file a mode describes, for messages.
+func fileKind(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	default:
+		return "a special file (" + t.String() + ")"
+	}
 }
 
 // Load reads the config for the project in dir: file when it is set,
@@ -176,7 +236,7 @@ func Load(dir, file string) (*Config, error) {
 	if file == "" {
 		return Convention(dir)
 	}
-	data, err := os.ReadFile(file)
+	data, err := readConfigFile(file)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +267,8 @@ func Parse(data []byte, name string) (*Config, error) {
 			for _, e := range te.Errors {
 				if m := fieldNotFound.FindStringSubmatch(e); m != nil {
 					p.add("line %s: unknown key %q in %s", m[1], m[2], sectionName(m[3]))
+				} else if m := typeMismatch.FindStringSubmatch(e); m != nil {
+					p.add("line %s: expected %s, found %s", m[1], goTypeWords(m[4]), yamlValueWords(m[2], m[3]))
 				} else {
 					p.add("%s", strings.TrimPrefix(e, "yaml: "))
 				}
@@ -251,6 +313,52 @@ func checkVersionType(p *Problems, data []byte) {
 	if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!int" && v.ShortTag() != "!!null" {
 		p.add("line %d: version must be the whole number 1, not %s", v.Line, v.Value)
 	}
+}
+
+// typeMismatch matches the decoder's message for a value of the wrong kind,
+// which names Go types: "line 2: cannot unmarshal !!str `x` into []string".
+var typeMismatch = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+
+// goTypeWords says in the config's terms what a Go type of this package
+// expects.
+func goTypeWords(t string) string {
+	switch {
+	case t == "int":
+		return "a whole number"
+	case t == "string":
+		return "a text value"
+	case t == "[]string":
+		return "a list of text values ([a, b])"
+	case t == "[]config.TargetSpec":
+		return "a list of targets ([{runtime, arch, from}])"
+	case t == "map[string]config.Layer":
+		return "a mapping of layer names to layers"
+	case t == "map[string]string":
+		return "a mapping of names to text values"
+	case strings.HasPrefix(t, "config."):
+		return "a mapping for " + sectionName(strings.TrimPrefix(t, "config."))
+	}
+	return t
+}
+
+// yamlValueWords describes a YAML value by its tag and, for a scalar, its
+// text.
+func yamlValueWords(tag, value string) string {
+	switch tag {
+	case "str":
+		return "the text " + strconv.Quote(value)
+	case "int", "float":
+		return "the number " + value
+	case "bool":
+		return "the boolean " + value
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	case "null":
+		return "nothing"
+	}
+	return "!!" + tag + " " + value
 }
 
 // sectionName names the part of the file a YAML decoder error's Go type
@@ -407,10 +515,19 @@ func linkProblem(le *LinkError) string {
 
 func checkGlobs(p *Problems, where string, globs []string) {
 	for _, g := range globs {
-		if !doublestar.ValidatePattern(g) {
-			p.add("%s: %q is not a valid glob", where, g)
+		if err := CheckGlob(g); err != nil {
+			p.add("%s: %v", where, err)
 		}
 	}
+}
+
+// shorten cuts a long value for a message, keeping its start.
+func shorten(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
 }
 
 func archList(as []layers.Arch) string {

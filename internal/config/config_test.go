@@ -114,12 +114,17 @@ func TestUnknownKeysAllReported(t *testing.T) {
 
 func TestBadYAMLAndVersion(t *testing.T) {
 	for cfg, want := range map[string]string{
-		"":               "the file is empty",
-		"version: [":     "did not find expected node content",
-		"version: 2\n":   "version 2 is not supported",
-		"out: x\n":       "missing `version: 1`",
-		"version: one\n": "cannot unmarshal",
-		"version:\n":     "missing `version: 1`",
+		"":             "the file is empty",
+		"version: [":   "did not find expected node content",
+		"version: 2\n": "version 2 is not supported",
+		"out: x\n":     "missing `version: 1`",
+		// The decoder's messages name Go types; the user sees the config's
+		// terms.
+		"version: one\n":                    `line 1: expected a whole number, found the text "one"`,
+		"version: 1\nmain:\n  exclude: x\n": `line 3: expected a list of text values ([a, b]), found the text "x"`,
+		"version: 1\nlayers: [a]\n":         "line 2: expected a mapping of layer names to layers, found a list",
+		"version: 1\nmain: 3\n":             "line 2: expected a mapping for main (keys: root, include, exclude), found the number 3",
+		"version:\n":                        "missing `version: 1`",
 		// The decoder reads a float into an int by truncating it.
 		"version: 1.5\n":             "line 1: version must be the whole number 1, not 1.5",
 		"out: x\nversion: 2.9":       "line 2: version must be the whole number 1, not 2.9",

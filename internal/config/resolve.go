@@ -83,7 +83,7 @@ func Resolve(dir, rel string) (string, error) {
 				}
 				return "", &LinkError{Link: spelled, Target: target, Err: err}
 			}
-			if !Within(root, resolved) {
+			if !within(root, resolved) {
 				return "", &LinkError{Link: spelled, Target: target, Resolved: resolved, Err: ErrOutsideProject}
 			}
 			next = resolved
@@ -93,9 +93,9 @@ func Resolve(dir, rel string) (string, error) {
 	return cur, nil
 }
 
-// Within reports whether the path p is root or lies under it, comparing
+// within reports whether the path p is root or lies under it, comparing
 // them as written: give both as real paths.
-func Within(root, p string) bool {
+func within(root, p string) bool {
 	r, err := filepath.Rel(root, p)
 	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -133,5 +134,51 @@ func TestSymlinkedFoldersStayInProject(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// unblockFIFO opens the FIFO p for writing in the background, so that code
+// which opens it for reading (as the code before this fix did) is not left
+// waiting forever; the test then fails on what it read instead of hanging.
+// At cleanup the FIFO is opened for reading without waiting, releasing the
+// writer when nothing else did.
+func unblockFIFO(t *testing.T, p string) {
+	t.Helper()
+	go func() {
+		if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+	}()
+	t.Cleanup(func() {
+		if f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+}
+
+// TestLoadRefusesSpecialConfigFile: a layerkit.yaml that is a FIFO (or a
+// folder) is refused by type before it is opened, found or named; it is
+// neither waited on nor skipped in favour of the folder convention.
+func TestLoadRefusesSpecialConfigFile(t *testing.T) {
+	dir := project(t, "", "layers/python3.12-x86_64/python")
+	fifo := filepath.Join(dir, "layerkit.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unblockFIFO(t, fifo)
+	for _, file := range []string{"", fifo} {
+		_, err := Load(dir, file)
+		var p *Problems
+		if !errors.As(err, &p) || p.File != fifo || !strings.Contains(err.Error(), "a named pipe (FIFO), not a regular file") {
+			t.Errorf("Load(%q) = %v, want the FIFO refused", file, err)
+		}
+	}
+	big := writeCfg(t, "version: 1\n#"+strings.Repeat("x", MaxConfigBytes))
+	if _, err := Load(t.TempDir(), big); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("Load of a config over the limit = %v", err)
+	}
+	folder := filepath.Join(project(t, "", "layerkit.yml"), "layerkit.yml")
+	if _, err := Load(filepath.Dir(folder), ""); err == nil || !strings.Contains(err.Error(), "a folder, not a regular file") {
+		t.Errorf("Load with a folder named layerkit.yml = %v", err)
 	}
 }

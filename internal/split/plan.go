@@ -1,9 +1,13 @@
 package split
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/config"
@@ -40,13 +44,18 @@ func LayerZipPath(layer string, t layers.Target) string {
 
 // PlanBuild plans the zips of the project c describes, given the output
 // folder (absolute, or relative to the working folder). Every problem found
-// in the tree is returned at once.
+// in the tree is returned at once. A cancelled ctx stops the walk, and its
+// error is returned.
+//
+// Globs are checked with config.CheckGlob before any is matched, so a glob
+// whose braces would take exponential time is refused even in a config
+// that was never validated.
 //
 // Nothing outside the project folder is packaged, whatever links say: the
 // main root and each layer's folder are resolved with config.Resolve, which
 // follows a symlink that stays inside the project and refuses one that
 // leads out. The tree is then read through the real paths.
-func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
+func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, error) {
 	abs, err := filepath.Abs(c.Dir)
 	if err != nil {
 		return nil, err
@@ -60,6 +69,9 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		return nil, err
 	}
 	out = realPath(out)
+	if err := checkGlobs(c); err != nil {
+		return nil, err
+	}
 	plan := &Plan{}
 	var problems ScanErrors
 	collect := func(err error) error {
@@ -70,9 +82,17 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		return err
 	}
 	// resolve returns the real path of a configured folder, or "" after
-	// noting the problem.
+	// noting the problem (a missing folder, a link out of the project, or
+	// a file that is not a folder).
 	resolve := func(rel string) string {
 		real, err := config.Resolve(dir, rel)
+		if err == nil {
+			// Lstat, not open: opening a FIFO blocks until a writer comes.
+			var fi os.FileInfo
+			if fi, err = os.Lstat(real); err == nil && !fi.IsDir() {
+				err = fmt.Errorf("%s, not a folder", kindOf(fi.Mode()))
+			}
+		}
 		if err != nil {
 			problems = append(problems, &FileError{Path: filepath.Join(abs, filepath.FromSlash(rel)), Err: err})
 			return ""
@@ -112,14 +132,17 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 	}
 	prefix := relTo(dir, filepath.Join(dir, filepath.FromSlash(c.Main.Root)))
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
-	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
+	entries, excluded, err := Scan(ctx, mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
 		return nil, err
 	}
 	if len(c.Main.Include) > 0 {
-		entries = applyInclude(entries, c.Main.Include, func(rel string) {
+		entries, err = applyInclude(ctx, entries, c.Main.Include, func(rel string) {
 			excluded = append(excluded, Excluded{Path: rel, Reason: "not matched by main.include"})
 		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	main.Entries = entries
 	problems = append(problems, checkLinkTargets(mainRoot, entries, excluded)...)
@@ -144,7 +167,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 				continue
 			}
 			plan.Warnings = append(plan.Warnings, warnings...)
-			entries, excluded, err := Scan(root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
+			entries, excluded, err := Scan(ctx, root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
 			if err := collect(err); err != nil {
 				return nil, err
 			}
@@ -183,10 +206,13 @@ func excludeFilter(root string, silent map[string]bool, globs []string, setting 
 
 // applyInclude keeps the files and symlinks that match an include glob, and
 // the folders that lead to them.
-func applyInclude(entries []zipper.Entry, include []string, dropped func(string)) []zipper.Entry {
+func applyInclude(ctx context.Context, entries []zipper.Entry, include []string, dropped func(string)) ([]zipper.Entry, error) {
 	keepDir := map[string]bool{}
 	var kept []zipper.Entry
 	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if e.Type == zipper.TypeDir {
 			continue
 		}
@@ -205,7 +231,24 @@ func applyInclude(entries []zipper.Entry, include []string, dropped func(string)
 		}
 	}
 	SortEntries(kept)
-	return kept
+	return kept, nil
+}
+
+// checkGlobs refuses the config's globs that config.CheckGlob refuses.
+func checkGlobs(c *config.Config) error {
+	sets := map[string][]string{"main.include": c.Main.Include, "main.exclude": c.Main.Exclude}
+	for _, name := range c.LayerNames() {
+		sets["layers."+name+".exclude"] = c.Layers[name].Exclude
+	}
+	var errs []error
+	for _, setting := range slices.Sorted(maps.Keys(sets)) {
+		for _, g := range sets[setting] {
+			if err := config.CheckGlob(g); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", setting, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkLayout checks, with layers.CheckLayout, that a layer folder holds
@@ -221,9 +264,9 @@ func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err e
 		return nil, err
 	}
 	dirs := layers.AllLayerDirs()
-	runtime := "any runtime"
+	runtime, layer := "the runtime", "a layer"
 	if r != nil {
-		dirs, runtime = r.LayerDirs(), r.ID
+		dirs, runtime, layer = r.LayerDirs(), r.ID, "a "+r.ID+" layer"
 	}
 	// tops holds, for each top-level folder, the runtime's folders found in
 	// it: all that CheckLayout looks for inside.
@@ -259,7 +302,7 @@ func checkLayout(root, from string, r *layers.Runtime) (warnings []string, err e
 			return nil, fmt.Errorf("layer folder %s wraps its content one level too deep: %s would land in /opt/%s, where %s never looks; move the contents of %s/ up into %s",
 				from, inner, inner, runtime, l.Wrapper, from)
 		case len(l.Unread) == 0:
-			return nil, fmt.Errorf("layer folder %s is empty: a %s layer needs %s at its top level", from, runtime, want)
+			return nil, fmt.Errorf("layer folder %s is empty: %s needs %s at its top level", from, layer, want)
 		default:
 			held := make([]string, 0, len(l.Unread))
 			for _, u := range l.Unread {

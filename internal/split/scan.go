@@ -1,6 +1,7 @@
 package split
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -90,11 +91,13 @@ type Filter func(rel string, isDir bool) Verdict
 // points outside, is absolute, dangles or loops is an error, as are FIFOs,
 // sockets and devices. Every such problem is returned at once, as
 // ScanErrors, sorted by path; excluded paths come in the order of a walk.
+// A cancelled ctx stops the walk at the next file, and Scan returns its
+// error.
 //
 // Folders are read on every core: for a tree of thousands of files the
 // walk is a stat per file, and would otherwise keep one core busy while
 // the others wait for the zip writer to start.
-func Scan(root string, keep Filter) (entries []zipper.Entry, excluded []Excluded, err error) {
+func Scan(ctx context.Context, root string, keep Filter) (entries []zipper.Entry, excluded []Excluded, err error) {
 	absRoot, err := filepath.Abs(root)
 	if err != nil {
 		return nil, nil, err
@@ -105,8 +108,11 @@ func Scan(root string, keep Filter) (entries []zipper.Entry, excluded []Excluded
 	}
 	s := &scanner{realRoot: realRoot, keep: keep, hadExcluded: map[string]bool{}}
 	s.g.SetLimit(runtime.GOMAXPROCS(0))
-	s.folder(absRoot, "")
+	s.folder(ctx, absRoot, "")
 	s.g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	if len(s.problems) > 0 {
 		sort.Slice(s.problems, func(i, j int) bool { return s.problems[i].Path < s.problems[j].Path })
 		return nil, nil, s.problems
@@ -135,7 +141,10 @@ type scanner struct {
 // folder reads the folder at p (rel to the root, "" for the root itself),
 // adds what it holds, and walks its subfolders: in a new goroutine while
 // fewer than GOMAXPROCS run, else in this one.
-func (s *scanner) folder(p, rel string) {
+func (s *scanner) folder(ctx context.Context, p, rel string) {
+	if ctx.Err() != nil {
+		return
+	}
 	list, err := os.ReadDir(p)
 	if err != nil {
 		s.mu.Lock()
@@ -151,6 +160,9 @@ func (s *scanner) folder(p, rel string) {
 		subs        [][2]string // the folders to walk: path on disk, rel
 	)
 	for _, d := range list {
+		if ctx.Err() != nil {
+			return
+		}
 		cp := filepath.Join(p, d.Name())
 		crel := d.Name()
 		if rel != "" {
@@ -164,7 +176,7 @@ func (s *scanner) folder(p, rel string) {
 			ex := Excluded{Path: crel, Reason: v.Reason, Secret: v.Secret}
 			if d.IsDir() {
 				ex.Path += "/"
-				ex.Bytes = duBytes(cp)
+				ex.Bytes = duBytes(ctx, cp)
 			} else if fi, err := d.Info(); err == nil {
 				ex.Bytes = fi.Size()
 			}
@@ -193,7 +205,7 @@ func (s *scanner) folder(p, rel string) {
 				continue
 			}
 		default:
-			problems = append(problems, &FileError{Path: cp, Err: fmt.Errorf("%w (%s)", ErrSpecialFile, mode.Type())})
+			problems = append(problems, &FileError{Path: cp, Err: fmt.Errorf("%w: %s, which a zip cannot hold; remove it, or exclude it", ErrSpecialFile, kindOf(mode))})
 			continue
 		}
 		if !zipper.ValidName(crel) {
@@ -218,8 +230,8 @@ func (s *scanner) folder(p, rel string) {
 	}
 	s.mu.Unlock()
 	for _, sub := range subs {
-		if !s.g.TryGo(func() error { s.folder(sub[0], sub[1]); return nil }) {
-			s.folder(sub[0], sub[1])
+		if !s.g.TryGo(func() error { s.folder(ctx, sub[0], sub[1]); return nil }) {
+			s.folder(ctx, sub[0], sub[1])
 		}
 	}
 }
@@ -312,6 +324,28 @@ func checkSymlink(realRoot, p, rel string) (string, error) {
 	return filepath.ToSlash(target), nil
 }
 
+// kindOf names the type of file a mode describes, for messages.
+func kindOf(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	case t&fs.ModeSymlink != 0:
+		return "a symlink"
+	case t == 0:
+		return "a regular file"
+	default:
+		return "a special file (" + t.String() + ")"
+	}
+}
+
 func unwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -322,9 +356,12 @@ func unwrapPathError(err error) error {
 
 // duBytes sums the sizes of the regular files under dir, for reporting
 // what an exclude saved.
-func duBytes(dir string) int64 {
+func duBytes(ctx context.Context, dir string) int64 {
 	var n int64
 	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return filepath.SkipAll
+		}
 		if err == nil && d.Type().IsRegular() {
 			if fi, err := d.Info(); err == nil {
 				n += fi.Size()

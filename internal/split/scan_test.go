@@ -40,7 +40,7 @@ func TestScanMatchesAWalk(t *testing.T) {
 	must(os.WriteFile(filepath.Join(dir, "pkg05", "run.sh"), []byte("#!/bin/sh\n"), 0o755))
 
 	filter := excludeFilter(dir, nil, nil, "main.exclude")
-	entries, excluded, err := Scan(dir, filter)
+	entries, excluded, err := Scan(t.Context(), dir, filter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func walk(t *testing.T, dir string, keep Filter) ([]zipper.Entry, []Excluded) {
 			ex := Excluded{Path: rel, Reason: v.Reason, Secret: v.Secret}
 			if d.IsDir() {
 				ex.Path += "/"
-				ex.Bytes = duBytes(p)
+				ex.Bytes = duBytes(t.Context(), p)
 				excluded = append(excluded, ex)
 				return filepath.SkipDir
 			}
@@ -137,7 +137,7 @@ func TestScanRootThroughSymlink(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "app"), link); err != nil {
 		t.Fatal(err)
 	}
-	es, _, err := Scan(link, func(string, bool) Verdict { return Verdict{} })
+	es, _, err := Scan(t.Context(), link, func(string, bool) Verdict { return Verdict{} })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,13 @@
 package split
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -67,7 +70,7 @@ func plan(t *testing.T, dir string) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+	p, err := PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +174,7 @@ func TestPlanLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+			p, err := PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -210,7 +213,7 @@ func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Scan(dir, func(string, bool) Verdict { return Verdict{} })
+	_, _, err := Scan(t.Context(), dir, func(string, bool) Verdict { return Verdict{} })
 	var se ScanErrors
 	if !errors.As(err, &se) {
 		t.Fatalf("Scan = %v, want ScanErrors", err)
@@ -232,8 +235,8 @@ func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("problems %v", se)
 	}
-	if !strings.Contains(err.Error(), filepath.Join(dir, "fifo")) {
-		t.Errorf("error does not name the file: %v", err)
+	if !strings.Contains(err.Error(), filepath.Join(dir, "fifo")+": not a regular file, folder or symlink: a named pipe (FIFO), which a zip cannot hold") {
+		t.Errorf("error does not name the file and what it is: %v", err)
 	}
 	// Without the bad ones, the good links are kept as links.
 	for _, name := range []string{"abs", "up", "sub/up2", "dangling", "loop-a", "loop-b", "fifo"} {
@@ -241,7 +244,7 @@ func TestScanRefusesWhatCannotBePackaged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	es, _, err := Scan(dir, func(string, bool) Verdict { return Verdict{} })
+	es, _, err := Scan(t.Context(), dir, func(string, bool) Verdict { return Verdict{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +300,7 @@ func TestPlanRefusesLinksOutOfProject(t *testing.T) {
 		{Dir: dir, Main: config.Main{Root: "."}, Layers: map[string]config.Layer{
 			"deps": {Targets: []config.TargetSpec{{Runtime: "python3.12", Arch: "x86_64", From: "deps"}}}}},
 	} {
-		p, err := PlanBuild(c, filepath.Join(dir, "dist"))
+		p, err := PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
 		var le *config.LinkError
 		if !errors.Is(err, config.ErrOutsideProject) || !errors.As(err, &le) {
 			t.Fatalf("PlanBuild = %v, %v; want a *config.LinkError", p, err)
@@ -325,7 +328,7 @@ func TestPlanRefusesLinksToLeftOutFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = PlanBuild(c, filepath.Join(dir, "dist"))
+	_, err = PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
 	var se ScanErrors
 	if !errors.As(err, &se) {
 		t.Fatalf("PlanBuild = %v, want ScanErrors", err)
@@ -350,5 +353,84 @@ func TestPlanRefusesLinksToLeftOutFiles(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("problems for %v, want only %v", got, want)
+	}
+}
+
+// TestPlanRefusesCostlyGlobs: a glob whose braces expand to millions of
+// patterns (matched one by one, for every file) is refused before any file
+// is matched, even in a config that was never validated.
+func TestPlanRefusesCostlyGlobs(t *testing.T) {
+	dir := tree(t, "app.py", strings.Repeat("a", 30))
+	glob := strings.Repeat("{a,a}", 22) + "b" // 4,194,304 expansions
+	for _, c := range []*config.Config{
+		{Dir: dir, Main: config.Main{Root: ".", Exclude: []string{glob}}},
+		{Dir: dir, Main: config.Main{Root: ".", Include: []string{"*.py", glob}}},
+	} {
+		_, err := PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
+		var ge *config.GlobError
+		if !errors.As(err, &ge) || ge.Glob != glob {
+			t.Errorf("PlanBuild = %v, want a *config.GlobError for the glob", err)
+		}
+	}
+}
+
+// TestScanStopsWhenCancelled: a cancelled context stops the walk at the
+// next file, and its error is returned.
+func TestScanStopsWhenCancelled(t *testing.T) {
+	var paths []string
+	for i := range 100 {
+		paths = append(paths, fmt.Sprintf("f%03d.py", i))
+	}
+	dir := tree(t, paths...)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var calls atomic.Int32
+	_, _, err := Scan(ctx, dir, func(string, bool) Verdict {
+		calls.Add(1)
+		cancel()
+		return Verdict{}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Scan = %v, want context.Canceled", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the filter ran %d times after the walk was cancelled, want once", n)
+	}
+	c := &config.Config{Dir: dir, Main: config.Main{Root: "."}}
+	if _, err := PlanBuild(ctx, c, filepath.Join(dir, "dist")); !errors.Is(err, context.Canceled) {
+		t.Errorf("PlanBuild = %v, want context.Canceled", err)
+	}
+}
+
+// TestPlanRefusesSpecialRoots: a main root or layer folder that is a FIFO
+// is refused by type, before anything opens it (an open would wait for a
+// writer forever), even in a config that was never validated.
+func TestPlanRefusesSpecialRoots(t *testing.T) {
+	dir := tree(t, "app.py")
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Should anything open the FIFO for reading, a writer comes, and the
+	// test fails on the error rather than hanging.
+	go func() {
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+	}()
+	t.Cleanup(func() {
+		if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	for _, c := range []*config.Config{
+		{Dir: dir, Main: config.Main{Root: "pipe"}},
+		{Dir: dir, Main: config.Main{Root: "."}, Layers: map[string]config.Layer{
+			"deps": {Targets: []config.TargetSpec{{Runtime: "python3.12", Arch: "x86_64", From: "pipe"}}}}},
+	} {
+		_, err := PlanBuild(t.Context(), c, filepath.Join(dir, "dist"))
+		if want := fifo + ": a named pipe (FIFO), not a folder"; err == nil || err.Error() != want {
+			t.Errorf("PlanBuild = %v, want %q", err, want)
+		}
 	}
 }

@@ -49,7 +49,7 @@ func benchTree(b *testing.B) string {
 
 func benchWrite(b *testing.B, warm bool) {
 	src := benchTree(b)
-	entries, _, err := split.Scan(src, func(string, bool) split.Verdict { return split.Verdict{} })
+	entries, _, err := split.Scan(b.Context(), src, func(string, bool) split.Verdict { return split.Verdict{} })
 	if err != nil {
 		b.Fatal(err)
 	}

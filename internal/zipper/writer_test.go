@@ -82,7 +82,7 @@ func keepAll(string, bool) split.Verdict { return split.Verdict{} }
 
 func write(t *testing.T, src, dst string, opts zipper.Options) zipper.Result {
 	t.Helper()
-	entries, _, err := split.Scan(src, keepAll)
+	entries, _, err := split.Scan(context.Background(), src, keepAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestCacheReuseIsByteIdentical(t *testing.T) {
 // destination as it was and no temporary file.
 func TestFailureLeavesNothing(t *testing.T) {
 	src := makeTree(t)
-	entries, _, err := split.Scan(src, keepAll)
+	entries, _, err := split.Scan(context.Background(), src, keepAll)
 	if err != nil {
 		t.Fatal(err)
 	}

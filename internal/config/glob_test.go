@@ -1,0 +1,77 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+func TestGlobAlternatives(t *testing.T) {
+	tests := []struct {
+		glob string
+		want int
+	}{
+		{"*.py", 1},
+		{"{a,b}", 2},
+		{"{a,b}/{c,d,e}", 6},
+		{"{a,{b,c}}x", 3},
+		{"{a,{b,c}{d,e}}", 5},
+		{"{}", 1},
+		{`\{a,b\}`, 1},
+		{"[{]a,b[}]", 1},
+		{"{[,}],b}", 2},
+		{"{src,lib}/**/*.{py,pyi,so}", 6},
+		{strings.Repeat("{a,a}", 8), 256},
+		{strings.Repeat("{a,a}", 9), 257},  // capped at limit+1
+		{strings.Repeat("{a,a}", 30), 257}, // no overflow
+	}
+	for _, tt := range tests {
+		if got := globAlternatives(tt.glob, 256); got != tt.want {
+			t.Errorf("globAlternatives(%q) = %d, want %d", tt.glob, got, tt.want)
+		}
+	}
+}
+
+// TestGlobLimits: a glob whose braces expand past the cap (D14: matching
+// time doubles with each "{a,a}"), or that is too long, is refused naming
+// the setting and the limit.
+func TestGlobLimits(t *testing.T) {
+	braces := strings.Repeat("{a,a}", 24) + "b"
+	long := strings.Repeat("x", MaxGlobBytes+1)
+	dir := project(t, "version: 1\nmain:\n  exclude: [\""+braces+"\", \""+long+"\", \"{a,b}/{c,d}/*.{py,so}\"]\n")
+	_, err := Load(dir, "")
+	var p *Problems
+	if !errors.As(err, &p) || len(p.List) != 2 {
+		t.Fatalf("Load = %v, want two problems", err)
+	}
+	if want := `main.exclude: "{a,a}{a,a}`; !strings.HasPrefix(p.List[0], want) || !strings.Contains(p.List[0], "has braces that expand to more than 256 patterns") {
+		t.Errorf("problem %q, want %q… and the cap", p.List[0], want)
+	}
+	if want := "is 1025 bytes long; a glob may be at most 1024"; !strings.Contains(p.List[1], want) {
+		t.Errorf("problem %q, want %q", p.List[1], want)
+	}
+	var ge *GlobError
+	if err := CheckGlob(braces); !errors.As(err, &ge) || ge.Glob != braces {
+		t.Errorf("CheckGlob = %v, want a *GlobError", err)
+	}
+}
+
+// FuzzCheckGlob: any glob is answered without a panic, the count stays
+// within its cap, and a glob that is accepted is one doublestar matches.
+func FuzzCheckGlob(f *testing.F) {
+	for _, g := range []string{"*.py", "{a,{b,c}}", `\{`, "[{]", "{[,}],b}", "**/x/**", strings.Repeat("{a,a}", 9)} {
+		f.Add(g)
+	}
+	f.Fuzz(func(t *testing.T, g string) {
+		if n := globAlternatives(g, MaxGlobAlternatives); n < 1 || n > MaxGlobAlternatives+1 {
+			t.Fatalf("globAlternatives(%q) = %d", g, n)
+		}
+		if CheckGlob(g) == nil {
+			if _, err := doublestar.Match(g, "a/b.py"); err != nil {
+				t.Fatalf("accepted %q, which doublestar refuses: %v", g, err)
+			}
+		}
+	})
+}
