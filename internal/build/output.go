@@ -15,6 +15,11 @@ import (
 	"github.com/layerkit/layerkit/layers"
 )
 
+// LockFile is the file, in the output folder, that a build holds locked
+// (flock) while it runs, so that two builds never write one output folder
+// at once. It stays there between builds.
+const LockFile = ".layerkit.lock"
+
 // layersDir is the output folder's subfolder for layer zips.
 const layersDir = "layers"
 
@@ -23,17 +28,24 @@ const layersDir = "layers"
 // real folders, so that nothing lands outside the output folder.
 var ErrOutputLink = errors.New("a symlink inside the output folder")
 
+// ErrBusy reports an output folder another build is writing. The second
+// build fails at once rather than wait: what it would write replaces what
+// the first just wrote, so two builds into one folder are a mistake to
+// show, and a CI job never hangs behind another.
+var ErrBusy = errors.New("another layerkit build is writing this output folder")
+
 // output is an open output folder: handles on it and on its subfolders,
-// every one a real folder (not a symlink) inside it.
+// every one a real folder (not a symlink) inside it, and the lock.
 type output struct {
 	path   string // as shown to the user
 	root   *os.Root
 	layers *os.Root // nil when there is no layers/ folder and none is needed
 	cache  *os.Root // nil likewise
+	lock   *os.File
 }
 
 // openOutput creates the folder at real (a path with no symlinks in it)
-// when missing and opens its layers/ and cache subfolders,
+// when missing, locks it, and opens its layers/ and cache subfolders,
 // creating those when want says so. It refuses a subfolder that is a
 // symlink, naming it.
 func openOutput(real, shown string, wantLayers, wantCache bool) (_ *output, err error) {
@@ -49,6 +61,9 @@ func openOutput(real, shown string, wantLayers, wantCache bool) (_ *output, err 
 	if o.root, err = os.OpenRoot(real); err != nil {
 		return nil, fmt.Errorf("opening the output folder: %w", err)
 	}
+	if err := o.takeLock(); err != nil {
+		return nil, err
+	}
 	if o.layers, err = o.subfolder(layersDir, wantLayers); err != nil {
 		return nil, err
 	}
@@ -58,13 +73,37 @@ func openOutput(real, shown string, wantLayers, wantCache bool) (_ *output, err 
 	return o, nil
 }
 
-// Close releases the folder handles.
+// Close releases the lock and the folder handles.
 func (o *output) Close() {
 	for _, r := range []*os.Root{o.layers, o.cache, o.root} {
 		if r != nil {
 			r.Close()
 		}
 	}
+	if o.lock != nil {
+		o.lock.Close() // closing the only descriptor releases the flock
+	}
+}
+
+func (o *output) takeLock() error {
+	p := filepath.Join(o.path, LockFile)
+	f, err := o.root.OpenFile(LockFile, os.O_RDWR|os.O_CREATE|nonblock, 0o644)
+	if err != nil {
+		return fmt.Errorf("opening the lock file %s: %w", p, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return fmt.Errorf("opening the lock file %s: %w", p, zipper.ErrNotRegular)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		if errors.Is(err, ErrBusy) {
+			return fmt.Errorf("output folder %s: %w (its lock %s is held); wait for it to end, or build into another folder with --out", o.path, ErrBusy, p)
+		}
+		return fmt.Errorf("locking %s: %w", p, err)
+	}
+	o.lock = f
+	return nil
 }
 
 // subfolder opens the folder name directly in the output folder, creating
