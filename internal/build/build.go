@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,9 +82,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer o.Close()
+	swept, err := o.sweep()
+	if err != nil {
+		return nil, err
+	}
 	previous := o.readManifest()
-	res := &Result{Out: out, Excluded: plan.Excluded, Warnings: plan.Warnings, Notes: c.Notes,
+	res := &Result{Out: out, Excluded: plan.Excluded, Warnings: plan.Warnings, Notes: slices.Clone(c.Notes),
 		Manifest: &layers.Manifest{Version: layers.ManifestVersion}}
+	for _, p := range swept {
+		res.Notes = append(res.Notes, fmt.Sprintf("removed %s, left by an interrupted build", p))
+	}
 	zopts := zipper.Options{Level: opts.Level, Modified: opts.Modified}
 
 	staged := make([]*zipper.Staged, 0, len(plan.Artifacts))

@@ -140,6 +140,46 @@ func (o *output) subfolder(name string, create bool) (*os.Root, error) {
 	return r, nil
 }
 
+// sweep removes the temporary files an interrupted build left in the
+// output folder, its layers/ and its cache: files named as
+// atomicfile.IsTemp recognises, and regular (a folder or link of that name
+// is left alone). Holding the lock, no other build is writing them. It
+// returns their paths.
+func (o *output) sweep() ([]string, error) {
+	var removed []string
+	for _, r := range []struct {
+		dir  *os.Root
+		name string
+	}{{o.root, ""}, {o.layers, layersDir}, {o.cache, CacheDir}} {
+		if r.dir == nil {
+			continue
+		}
+		d, err := r.dir.Open(".")
+		if err != nil {
+			return removed, fmt.Errorf("listing %s: %w", filepath.Join(o.path, r.name), err)
+		}
+		names, err := d.Readdirnames(-1)
+		d.Close()
+		if err != nil {
+			return removed, fmt.Errorf("listing %s: %w", filepath.Join(o.path, r.name), err)
+		}
+		for _, n := range names {
+			if !atomicfile.IsTemp(n) {
+				continue
+			}
+			if fi, err := r.dir.Lstat(n); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			p := filepath.Join(o.path, r.name, n)
+			if err := r.dir.Remove(n); err != nil {
+				return removed, fmt.Errorf("removing %s, left by an interrupted build: %w", p, err)
+			}
+			removed = append(removed, p)
+		}
+	}
+	return removed, nil
+}
+
 // realFolder checks that fi, from Lstat of name in the output folder, is a
 // folder and not a symlink.
 func (o *output) realFolder(name string, fi fs.FileInfo) error {

@@ -1,6 +1,7 @@
 package build_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -257,4 +258,72 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestInterruptedBuildLeftoversSwept plants the temporary files a killed
+// build leaves (named as this version and earlier ones name them): the
+// next build removes them, and nothing else of that look that is not a
+// regular file of that exact naming.
+func TestInterruptedBuildLeftoversSwept(t *testing.T) {
+	dir := twoLayers(t)
+	out := filepath.Join(dir, "dist")
+	if _, err := tryBuild(t, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	left := []string{".main.zip.tmp-1409908819", "layers/.deps-python3.12-x86_64.zip.tmp-12", build.CacheDir + "/.main.zip.index.json.tmp-3", ".manifest.json.tmp-77"}
+	for _, name := range left {
+		must(t, os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte("partial"), 0o600))
+	}
+	mine := []string{".notes.tmp-draft", "layers/notes.tmp-12", "keep.zip.tmp-1"}
+	for _, name := range mine {
+		must(t, os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte("mine"), 0o644))
+	}
+	must(t, os.Mkdir(filepath.Join(out, ".folder.zip.tmp-5"), 0o755))
+	mine = append(mine, ".folder.zip.tmp-5")
+	res, err := tryBuild(t, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range left {
+		if _, err := os.Lstat(filepath.Join(out, filepath.FromSlash(name))); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s left by an interrupted build is still there: %v", name, err)
+		}
+	}
+	for _, name := range mine {
+		if _, err := os.Lstat(filepath.Join(out, filepath.FromSlash(name))); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if n := strings.Count(strings.Join(res.Notes, "\n"), "left by an interrupted build"); n != len(left) {
+		t.Errorf("notes %q, want one per file removed", res.Notes)
+	}
+}
+
+// TestCancelledBuildKeepsPreviousOutput cancels the build as its second
+// zip starts: the error wraps context.Canceled (the CLI's exit 130), and
+// the output folder holds the previous build, whole, with no temporary
+// file.
+func TestCancelledBuildKeepsPreviousOutput(t *testing.T) {
+	dir := twoLayers(t)
+	out := filepath.Join(dir, "dist")
+	if _, err := tryBuild(t, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "app.py"), []byte("x = 2\n"), 0o644))
+	c, err := config.Load(dir, "")
+	must(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	started := 0
+	_, err = build.Run(ctx, build.Options{Config: c, Level: -1, NoCache: true, Progress: func(a *split.Artifact, done bool) {
+		if !done {
+			if started++; started == 2 {
+				cancel()
+			}
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled build: %v, want context.Canceled", err)
+	}
+	checkConsistent(t, out)
 }
