@@ -3,6 +3,7 @@ package split
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,8 +41,10 @@ func LayerZipPath(layer string, t layers.Target) string {
 }
 
 // PlanBuild plans the zips of the project c describes, given the output
-// folder (absolute, or relative to the working folder). Every problem found
-// in the tree is returned at once.
+// folder (absolute, or relative to the working folder). The output folder
+// is left out of every zip wherever the walk meets it, whatever path or
+// link spells it: a folder is the output folder when it is the same file
+// (device and inode). Every problem found in the tree is returned at once.
 func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 	dir, err := filepath.Abs(c.Dir)
 	if err != nil {
@@ -77,11 +80,15 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 		notMain[configFile] = true // not a layer, but never main code either
 	}
 	notMain[out] = true
+	var outInfo os.FileInfo // nil when missing: nothing to leave out
+	if real, err := filepath.EvalSymlinks(out); err == nil {
+		outInfo, _ = os.Stat(real) // named as the walk meets it
+	}
 
 	mainRoot := filepath.Join(dir, filepath.FromSlash(c.Main.Root))
 	prefix := relTo(dir, mainRoot)
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
-	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
+	entries, excluded, err := Scan(mainRoot, excludeFilter(mainRoot, notMain, outInfo, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
 		return nil, err
 	}
@@ -106,7 +113,7 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 				continue
 			}
 			plan.Warnings = append(plan.Warnings, warnings...)
-			entries, excluded, err := Scan(root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
+			entries, excluded, err := Scan(root, excludeFilter(root, map[string]bool{out: true}, outInfo, l.Exclude, "layers."+name+".exclude"))
 			if err := collect(err); err != nil {
 				return nil, err
 			}
@@ -123,14 +130,20 @@ func PlanBuild(c *config.Config, outDir string) (*Plan, error) {
 	return plan, nil
 }
 
-// excludeFilter leaves out, under root: the paths on disk in silent without
-// a word, then the default excludes and secrets, then what matches one of
-// the user's globs (named by setting in the reason).
-func excludeFilter(root string, silent map[string]bool, globs []string, setting string) Filter {
+// excludeFilter leaves out, under root: the paths on disk in silent, and the
+// folder out describes (nil for none), without a word; then the default
+// excludes and secrets, then what matches one of the user's globs (named by
+// setting in the reason). Only a folder with out's name costs an Lstat.
+func excludeFilter(root string, silent map[string]bool, out os.FileInfo, globs []string, setting string) Filter {
 	return func(rel string, isDir bool) Verdict {
 		disk := filepath.Join(root, filepath.FromSlash(rel))
 		if silent[disk] {
 			return Verdict{Silent: true}
+		}
+		if isDir && out != nil && path.Base(rel) == out.Name() {
+			if fi, err := os.Lstat(disk); err == nil && os.SameFile(fi, out) {
+				return Verdict{Silent: true}
+			}
 		}
 		if v := classify(filepath.Base(disk), disk, isDir); v.Reason != "" {
 			return v
