@@ -29,8 +29,15 @@ const CacheDir = ".layerkit-cache"
 // Options control a build.
 type Options struct {
 	Config *config.Config
-	// Out is the output folder; "" means the config's.
+	// Out is the output folder; "" means the config's out:, relative to the
+	// project folder. The output folder may not be or hold a folder the
+	// build packages (ErrOutputHoldsSource); an Out set here may otherwise
+	// be anywhere.
 	Out string
+	// OutOutsideProject lets the config's out: resolve outside the project
+	// folder; without it that is ErrOutsideProject, so that a project's
+	// config cannot direct the build's writes elsewhere.
+	OutOutsideProject bool
 	// Level is the deflate level, 0 to 9; -1 means zipper.DefaultLevel.
 	Level int
 	// Modified is every entry's timestamp.
@@ -65,11 +72,11 @@ type Result struct {
 // folder, reached without following a symlink below it.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	c := opts.Config
-	out := opts.Out
-	if out == "" {
-		out = filepath.Join(c.Dir, filepath.FromSlash(c.Out))
+	out, real, err := outputFolder(c, opts)
+	if err != nil {
+		return nil, err
 	}
-	plan, err := split.PlanBuild(c, out)
+	plan, err := split.PlanBuild(c, real)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +84,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	for _, a := range plan.Artifacts {
 		wantLayers = wantLayers || strings.HasPrefix(a.Path, layersDir+"/")
 	}
-	o, err := openOutput(out, out, wantLayers, !opts.NoCache)
+	o, err := openOutput(real, out, wantLayers, !opts.NoCache)
 	if err != nil {
 		return nil, err
 	}
