@@ -87,6 +87,10 @@ func (o *output) Close() {
 
 func (o *output) takeLock() error {
 	p := filepath.Join(o.path, LockFile)
+	if fi, err := o.root.Lstat(LockFile); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		target, _ := o.root.Readlink(LockFile)
+		return fmt.Errorf("%s is a symlink (to %s): %w; remove the link", p, target, ErrOutputLink)
+	}
 	f, err := o.root.OpenFile(LockFile, os.O_RDWR|os.O_CREATE|nonblock, 0o644)
 	if err != nil {
 		return fmt.Errorf("opening the lock file %s: %w", p, err)

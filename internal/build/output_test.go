@@ -62,6 +62,17 @@ func tryBuild(t *testing.T, dir string, mod func(*build.Options)) (*build.Result
 // disk with the SHA-256 the manifest records, and no temporary file.
 func checkConsistent(t *testing.T, out string) *layers.Manifest {
 	t.Helper()
+	m := checkManifest(t, out)
+	if tmp := temps(out); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	return m
+}
+
+// checkManifest fails unless out holds a manifest whose every zip is on
+// disk with the SHA-256 the manifest records.
+func checkManifest(t *testing.T, out string) *layers.Manifest {
+	t.Helper()
 	f, err := os.Open(filepath.Join(out, layers.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
@@ -79,9 +90,6 @@ func checkConsistent(t *testing.T, out string) *layers.Manifest {
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != a.SHA256 {
 			t.Errorf("%s on disk is not the zip the manifest describes", a.Path)
 		}
-	}
-	if tmp := temps(out); len(tmp) > 0 {
-		t.Errorf("temporary files left: %v", tmp)
 	}
 	return m
 }
