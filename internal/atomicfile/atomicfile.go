@@ -1,17 +1,38 @@
 // Package atomicfile writes small files so that a reader sees the old
 // content or the new, never a part: a temporary file in the same folder,
 // written, closed and checked, then renamed over the target.
+//
+// Temporary files are named ".<target>.tmp-<digits>" (see IsTemp), so that
+// one left behind by a killed process can be recognised and removed by the
+// next run that owns the folder.
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // WriteFile writes data to path with mode perm, atomically. On error the
 // target is as it was and no temporary file is left.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	dir, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return WriteFileIn(dir, filepath.Base(path), data, perm)
+}
+
+// WriteFileIn writes data to name, a file directly in dir, with mode perm,
+// atomically. On error the target is as it was and no temporary file is
+// left. The rename replaces a symlink at name rather than following it.
+func WriteFileIn(dir *os.Root, name string, data []byte, perm os.FileMode) error {
+	tmp, tmpName, err := CreateTemp(dir, name)
 	if err != nil {
 		return err
 	}
@@ -23,10 +44,42 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = dir.Rename(tmpName, name)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		dir.Remove(tmpName)
 	}
 	return err
+}
+
+// CreateTemp creates a new file in dir, mode 0600, named for the target
+// name as IsTemp recognises, and returns it open for reading and writing
+// with its name in dir. It never opens an existing file or follows a
+// symlink. The caller closes the file and renames or removes it.
+func CreateTemp(dir *os.Root, name string) (*os.File, string, error) {
+	for range 100 {
+		tmpName := "." + name + ".tmp-" + strconv.FormatUint(uint64(rand.Uint32()), 10)
+		f, err := dir.OpenFile(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, tmpName, err
+	}
+	return nil, "", &os.PathError{Op: "createtemp", Path: filepath.Join(dir.Name(), "."+name+".tmp-*"), Err: fs.ErrExist}
+}
+
+// IsTemp reports whether name is the name of a temporary file CreateTemp
+// (or os.CreateTemp with the pattern ".<target>.tmp-*", as earlier versions
+// used) makes: a dot, a target name, ".tmp-" and decimal digits.
+func IsTemp(name string) bool {
+	i := strings.LastIndex(name, ".tmp-")
+	if len(name) < 2 || name[0] != '.' || i < 2 || i+len(".tmp-") == len(name) {
+		return false
+	}
+	for _, c := range name[i+len(".tmp-"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -5,18 +5,17 @@
 package build
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/layerkit/layerkit/internal/atomicfile"
 	"github.com/layerkit/layerkit/internal/config"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -30,8 +29,15 @@ const CacheDir = ".layerkit-cache"
 // Options control a build.
 type Options struct {
 	Config *config.Config
-	// Out is the output folder; "" means the config's.
+	// Out is the output folder; "" means the config's out:, relative to the
+	// project folder. The output folder may not be or hold a folder the
+	// build packages (ErrOutputHoldsSource); an Out set here may otherwise
+	// be anywhere.
 	Out string
+	// OutOutsideProject lets the config's out: resolve outside the project
+	// folder; without it that is ErrOutsideProject, so that a project's
+	// config cannot direct the build's writes elsewhere.
+	OutOutsideProject bool
 	// Level is the deflate level, 0 to 9; -1 means zipper.DefaultLevel.
 	Level int
 	// Modified is every entry's timestamp.
@@ -58,39 +64,63 @@ type Result struct {
 	Removed []string
 }
 
-// Run builds the project.
+// Run builds the project. Every zip is written under a temporary name
+// first; only when all are complete are they renamed into place, then the
+// manifest is written. An error or a cancelled ctx before that point leaves
+// the previous output as it was, its manifest matching its zips.
+// Everything the build creates, renames or removes is inside the output
+// folder, reached without following a symlink below it.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	c := opts.Config
-	out := opts.Out
-	if out == "" {
-		out = filepath.Join(c.Dir, filepath.FromSlash(c.Out))
-	}
-	plan, err := split.PlanBuild(ctx, c, out)
+	out, real, err := outputFolder(c, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, fmt.Errorf("creating the output folder: %w", err)
+	plan, err := split.PlanBuild(ctx, c, real)
+	if err != nil {
+		return nil, err
 	}
-	previous := readPrevious(out)
-	res := &Result{Out: out, Excluded: plan.Excluded, Warnings: plan.Warnings, Notes: c.Notes,
+	wantLayers := false
+	for _, a := range plan.Artifacts {
+		wantLayers = wantLayers || strings.HasPrefix(a.Path, layersDir+"/")
+	}
+	o, err := openOutput(real, out, wantLayers, !opts.NoCache)
+	if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	swept, err := o.sweep()
+	if err != nil {
+		return nil, err
+	}
+	previous := o.readManifest()
+	res := &Result{Out: out, Excluded: plan.Excluded, Warnings: plan.Warnings, Notes: slices.Clone(c.Notes),
 		Manifest: &layers.Manifest{Version: layers.ManifestVersion}}
-	zopts := zipper.Options{Level: opts.Level, Modified: opts.Modified}
-	if !opts.NoCache {
-		zopts.CacheDir = filepath.Join(out, CacheDir)
+	for _, p := range swept {
+		res.Notes = append(res.Notes, fmt.Sprintf("removed %s, left by an interrupted build", p))
 	}
+	zopts := zipper.Options{Level: opts.Level, Modified: opts.Modified}
+
+	staged := make([]*zipper.Staged, 0, len(plan.Artifacts))
+	defer func() {
+		for _, s := range staged {
+			s.Discard() // does nothing to a zip already in place
+		}
+	}()
 	for i := range plan.Artifacts {
 		a := &plan.Artifacts[i]
 		if opts.Progress != nil {
 			opts.Progress(a, false)
 		}
-		zr, err := writeArtifact(ctx, out, a, zopts)
+		s, err := stageArtifact(ctx, o, a, opts.NoCache, zopts)
 		if err != nil {
 			return nil, err
 		}
+		staged = append(staged, s)
 		if opts.Progress != nil {
 			opts.Progress(a, true)
 		}
+		zr := s.Result
 		res.Reused += zr.Reused
 		if zr.Unchanged {
 			res.Unchanged++
@@ -101,82 +131,67 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			ZippedBytes: zr.ZippedBytes, UnzippedBytes: zr.UnzippedBytes, Files: zr.Files,
 		})
 	}
-	if err := writeManifest(out, res.Manifest); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res.Removed = removeStale(out, previous, res.Manifest)
-	return res, nil
-}
-
-func writeArtifact(ctx context.Context, out string, a *split.Artifact, opts zipper.Options) (zipper.Result, error) {
-	root, err := os.OpenRoot(a.Root)
-	if err != nil {
-		return zipper.Result{}, err
+	if err := commit(o, staged, res.Manifest); err != nil {
+		return nil, err
 	}
-	defer root.Close()
-	dst := filepath.Join(out, filepath.FromSlash(a.Path))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return zipper.Result{}, fmt.Errorf("creating the output folder: %w", err)
-	}
-	src := zipper.NewRootSource(root)
-	defer src.Close()
-	res, err := zipper.WriteFile(ctx, dst, src, a.Entries, opts)
-	if err != nil {
-		var pe *zipper.PathError
-		if errors.As(err, &pe) {
-			// Name the file on disk, not only its path in the zip.
-			return res, fmt.Errorf("building %s: %s %s: %w", a.Path, pe.Op, filepath.Join(a.Root, filepath.FromSlash(pe.Name)), pe.Err)
+	for _, s := range staged {
+		if err := s.SaveCache(); err != nil {
+			return nil, err
 		}
-		return res, fmt.Errorf("building %s: %w", a.Path, err)
 	}
+	res.Removed = o.removeStale(previous, res.Manifest)
 	return res, nil
 }
 
-func writeManifest(out string, m *layers.Manifest) error {
-	var b bytes.Buffer
-	if err := layers.WriteManifest(&b, m); err != nil {
-		return err
+// commit renames every staged zip into place, then writes the manifest.
+// Renames in one folder do not fail in practice; if one does after others
+// succeeded, or the manifest cannot be written, the previous manifest is
+// removed, so that no manifest describes zips it does not match.
+func commit(o *output, staged []*zipper.Staged, m *layers.Manifest) error {
+	for i, s := range staged {
+		if err := s.Commit(); err != nil {
+			err = fmt.Errorf("putting %s in place: %w", m.Artifacts[i].Path, err)
+			if i > 0 {
+				return o.dropManifest(err)
+			}
+			return err
+		}
 	}
-	if err := atomicfile.WriteFile(filepath.Join(out, layers.ManifestFile), b.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("writing the manifest: %w", err)
+	if err := o.writeManifest(m); err != nil {
+		return o.dropManifest(err)
 	}
 	return nil
 }
 
-func readPrevious(out string) *layers.Manifest {
-	f, err := os.Open(filepath.Join(out, layers.ManifestFile))
+// stageArtifact writes one artifact's zip under a temporary name beside its
+// place in the output folder.
+func stageArtifact(ctx context.Context, o *output, a *split.Artifact, noCache bool, opts zipper.Options) (*zipper.Staged, error) {
+	dir, name, ok := o.dirOf(a.Path)
+	if !ok {
+		return nil, fmt.Errorf("building %s: not a path a build writes", a.Path)
+	}
+	root, err := os.OpenRoot(a.Root)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	defer f.Close()
-	m, err := layers.ReadManifest(f)
+	defer root.Close()
+	src := zipper.NewRootSource(root)
+	defer src.Close()
+	d := zipper.Dest{Dir: dir, Name: name}
+	if !noCache {
+		d.Cache = o.cache
+	}
+	s, err := zipper.Stage(ctx, d, src, a.Entries, opts)
 	if err != nil {
-		return nil
-	}
-	return m
-}
-
-// removeStale deletes zips the previous manifest listed and this build no
-// longer makes. Only files a manifest names are touched, and only inside
-// the output folder.
-func removeStale(out string, prev, cur *layers.Manifest) []string {
-	if prev == nil {
-		return nil
-	}
-	keep := map[string]bool{}
-	for _, a := range cur.Artifacts {
-		keep[a.Path] = true
-	}
-	var removed []string
-	for _, a := range prev.Artifacts {
-		if keep[a.Path] || !fs.ValidPath(a.Path) {
-			continue
+		var pe *zipper.PathError
+		if errors.As(err, &pe) {
+			// Name the file on disk, not only its path in the zip.
+			return nil, fmt.Errorf("building %s: %s %s: %w", a.Path, pe.Op, filepath.Join(a.Root, filepath.FromSlash(pe.Name)), pe.Err)
 		}
-		p := filepath.Join(out, filepath.FromSlash(a.Path))
-		if err := os.Remove(p); err == nil {
-			removed = append(removed, a.Path)
-			zipper.ForgetCache(filepath.Join(out, CacheDir), p)
-		}
+		return nil, fmt.Errorf("building %s: %w", a.Path, err)
 	}
-	return removed
+	return s, nil
 }

@@ -20,14 +20,16 @@ import (
 
 // BuildOptions are the parsed flags of `layerkit build`.
 type BuildOptions struct {
-	IO       IOStreams
-	Dir      string
-	Config   string
-	Out      string
-	Level    int
-	Format   string
-	NoCache  bool
-	Modified time.Time
+	IO      IOStreams
+	Dir     string
+	Config  string
+	Out     string
+	Level   int
+	Format  string
+	NoCache bool
+	// OutOutsideProject accepts a config's out: outside the project.
+	OutOutsideProject bool
+	Modified          time.Time
 }
 
 // NewCmdBuild returns `layerkit build`. runF, when set, replaces the build
@@ -50,7 +52,17 @@ Zips are deterministic: sorted entries, fixed timestamps (SOURCE_DATE_EPOCH or
 1980-01-01), modes 0644/0755, no host-specific fields. Version control, caches,
 virtualenvs and editor files are left out; secrets (.env, .aws/, private keys)
 are left out and reported. A rebuild reuses the compressed bytes of unchanged
-files and gives the same bytes as a cold build.`,
+files and gives the same bytes as a cold build.
+
+The output folder is never packaged, however it is spelled. It may not be,
+or hold, the project folder or a folder the build packages. The config's
+out: must stay inside the project unless --out-outside-project is given;
+--out may name any other folder. Every zip is written under a temporary
+name and all are put in place together with the manifest, so an error or
+Ctrl-C leaves the previous output whole. Inside the output folder the build
+writes only into real folders (a symlinked layers/ is refused), removes only
+zips an earlier build recorded there, and holds a lock (.layerkit.lock): a
+second build into the same folder fails at once.`,
 		Example: `  # Package the project in the current folder into dist/
   layerkit build
 
@@ -87,6 +99,7 @@ files and gives the same bytes as a cold build.`,
 	cmd.Flags().IntVar(&opts.Level, "level", zipper.DefaultLevel, "deflate level: 0 stores, 1 is fastest, 9 smallest")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "compress every file again instead of reusing the previous build's bytes")
+	cmd.Flags().BoolVar(&opts.OutOutsideProject, "out-outside-project", false, "accept a config out: that leaves the project folder")
 	return cmd
 }
 
@@ -134,7 +147,8 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			}
 		}
 	}
-	res, err := build.Run(ctx, build.Options{Config: cfg, Out: opts.Out, Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Progress: progress})
+	res, err := build.Run(ctx, build.Options{Config: cfg, Out: opts.Out, OutOutsideProject: opts.OutOutsideProject,
+		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Progress: progress})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,9 +44,11 @@ func LayerZipPath(layer string, t layers.Target) string {
 }
 
 // PlanBuild plans the zips of the project c describes, given the output
-// folder (absolute, or relative to the working folder). Every problem found
-// in the tree is returned at once. A cancelled ctx stops the walk, and its
-// error is returned.
+// folder (absolute, or relative to the working folder). The output folder
+// is left out of every zip wherever the walk meets it, whatever path or
+// link spells it: a folder is the output folder when it is the same file
+// (device and inode). Every problem found in the tree is returned at once.
+// A cancelled ctx stops the walk, and its error is returned.
 //
 // Globs are checked with config.CheckGlob before any is matched, so a glob
 // whose braces would take exponential time is refused even in a config
@@ -125,6 +128,10 @@ func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, err
 		notMain[realPath(configFile)] = true // not a layer, but never main code either
 	}
 	notMain[out] = true
+	var outInfo os.FileInfo // nil when missing: nothing to leave out
+	if real, err := filepath.EvalSymlinks(out); err == nil {
+		outInfo, _ = os.Stat(real) // named as the walk meets it
+	}
 
 	mainRoot := resolve(c.Main.Root)
 	if mainRoot == "" {
@@ -132,7 +139,7 @@ func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, err
 	}
 	prefix := relTo(dir, filepath.Join(dir, filepath.FromSlash(c.Main.Root)))
 	main := Artifact{Kind: layers.KindFunction, Name: "main", Path: "main.zip", Root: mainRoot}
-	entries, excluded, err := Scan(ctx, mainRoot, excludeFilter(mainRoot, notMain, c.Main.Exclude, "main.exclude"))
+	entries, excluded, err := Scan(ctx, mainRoot, excludeFilter(mainRoot, notMain, outInfo, c.Main.Exclude, "main.exclude"))
 	if err := collect(err); err != nil {
 		return nil, err
 	}
@@ -167,7 +174,7 @@ func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, err
 				continue
 			}
 			plan.Warnings = append(plan.Warnings, warnings...)
-			entries, excluded, err := Scan(ctx, root, excludeFilter(root, map[string]bool{out: true}, l.Exclude, "layers."+name+".exclude"))
+			entries, excluded, err := Scan(ctx, root, excludeFilter(root, map[string]bool{out: true}, outInfo, l.Exclude, "layers."+name+".exclude"))
 			if err := collect(err); err != nil {
 				return nil, err
 			}
@@ -185,14 +192,20 @@ func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, err
 	return plan, nil
 }
 
-// excludeFilter leaves out, under root: the paths on disk in silent without
-// a word, then the default excludes and secrets, then what matches one of
-// the user's globs (named by setting in the reason).
-func excludeFilter(root string, silent map[string]bool, globs []string, setting string) Filter {
+// excludeFilter leaves out, under root: the paths on disk in silent, and the
+// folder out describes (nil for none), without a word; then the default
+// excludes and secrets, then what matches one of the user's globs (named by
+// setting in the reason). Only a folder with out's name costs an Lstat.
+func excludeFilter(root string, silent map[string]bool, out os.FileInfo, globs []string, setting string) Filter {
 	return func(rel string, isDir bool) Verdict {
 		disk := filepath.Join(root, filepath.FromSlash(rel))
 		if silent[disk] {
 			return Verdict{Silent: true}
+		}
+		if isDir && out != nil && path.Base(rel) == out.Name() {
+			if fi, err := os.Lstat(disk); err == nil && os.SameFile(fi, out) {
+				return Verdict{Silent: true}
+			}
 		}
 		if v := classify(filepath.Base(disk), disk, isDir); v.Reason != "" {
 			return v

@@ -39,7 +39,7 @@ func TestScanMatchesAWalk(t *testing.T) {
 	must(os.Symlink("pkg02", filepath.Join(dir, "pkgdir")))
 	must(os.WriteFile(filepath.Join(dir, "pkg05", "run.sh"), []byte("#!/bin/sh\n"), 0o755))
 
-	filter := excludeFilter(dir, nil, nil, "main.exclude")
+	filter := excludeFilter(dir, nil, nil, nil, "main.exclude")
 	entries, excluded, err := Scan(t.Context(), dir, filter)
 	if err != nil {
 		t.Fatal(err)

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/layerkit/layerkit/internal/atomicfile"
 )
@@ -52,27 +54,35 @@ type previous struct {
 	ix *index
 }
 
-func indexPath(dir, dst string) string {
-	return filepath.Join(dir, filepath.Base(dst)+".index.json")
-}
+func indexName(zipName string) string { return zipName + ".index.json" }
 
-// ForgetCache removes what the cache in dir keeps for the zip at dst, for
-// a zip that is no longer built.
-func ForgetCache(dir, dst string) error {
-	err := os.Remove(indexPath(dir, dst))
+// ForgetCache removes what the cache folder keeps for the zip named
+// zipName, for a zip that is no longer built.
+func ForgetCache(cache *os.Root, zipName string) error {
+	err := cache.Remove(indexName(zipName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return err
 }
 
-// openPrevious returns the zip at dst with its index, or nil when there is
-// none, when the index is from another version or level, or when the zip is
-// not the one the index describes: another size, modification or change
-// time, inode or device, as when it was rewritten, edited in place or
-// replaced since. Only the zip the index describes lends its bytes.
-func openPrevious(dir, dst string, level int) *previous {
-	b, err := os.ReadFile(indexPath(dir, dst))
+// maxIndex bounds the index read back from the cache: one record is under
+// 200 bytes, so this is room for a million files.
+const maxIndex = 256 << 20
+
+// openPrevious returns the zip name in dir with its index from cache, or
+// nil when there is none, when the index is from another version or level,
+// or when the zip is not the one the index describes: another size,
+// modification or change time, inode or device, as when it was rewritten,
+// edited in place or replaced since. Only the zip the index describes lends
+// its bytes.
+func openPrevious(cache, dir *os.Root, name string, level int) *previous {
+	f, err := OpenRegular(cache, indexName(name))
+	if err != nil {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxIndex))
+	f.Close()
 	if err != nil {
 		return nil
 	}
@@ -85,7 +95,7 @@ func openPrevious(dir, dst string, level int) *previous {
 			return nil
 		}
 	}
-	f, err := os.Open(dst)
+	f, err = OpenRegular(dir, name)
 	if err != nil {
 		return nil
 	}
@@ -95,6 +105,26 @@ func openPrevious(dir, dst string, level int) *previous {
 		return nil
 	}
 	return &previous{f: f, ix: &ix}
+}
+
+// OpenRegular opens name in dir for reading, and returns it only when it is
+// a regular file. The open does not wait (O_NONBLOCK), so a FIFO put where a
+// file was expected is refused instead of hanging the caller; a symlink is
+// followed only while it stays inside dir.
+func OpenRegular(dir *os.Root, name string) (*os.File, error) {
+	f, err := dir.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &os.PathError{Op: "open", Path: f.Name(), Err: fmt.Errorf("%w (%s)", ErrNotRegular, fi.Mode().Type())}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // unchanged returns the Result of the previous zip when it was made from
@@ -133,15 +163,12 @@ func inputsDigest(entries []Entry, opts Options) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// saveIndex records where the zip just written at dst keeps each file's
-// bytes, and what it was made of, written atomically so a cut-off save
-// never leaves a bad index.
-func saveIndex(dir, dst string, level int, files map[string]indexEntry, inputs string, res Result) error {
-	fi, err := os.Stat(dst)
+// saveIndex records where the zip name in dir, just written, keeps each
+// file's bytes, and what it was made of, in the cache folder, written
+// atomically so a cut-off save never leaves a bad index.
+func saveIndex(cache, dir *os.Root, name string, level int, files map[string]indexEntry, inputs string, res Result) error {
+	fi, err := dir.Lstat(name)
 	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	b, err := json.Marshal(index{Version: cacheVersion, Level: level, ZipSize: fi.Size(), Zip: IDOf(fi), Files: files,
@@ -149,9 +176,9 @@ func saveIndex(dir, dst string, level int, files map[string]indexEntry, inputs s
 	if err != nil {
 		return err
 	}
-	p := indexPath(dir, dst)
-	if err := atomicfile.WriteFile(p, b, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
+	p := indexName(name)
+	if err := atomicfile.WriteFileIn(cache, p, b, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(cache.Name(), p), err)
 	}
 	return nil
 }

@@ -19,10 +19,15 @@ func FuzzCacheIndex(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := saveIndex(dir, dst, 6, map[string]indexEntry{"a.py": {Offset: 0, CSize: 4}}, "in", Result{Entries: 1}); err != nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		f.Fatal(err)
 	}
-	good, err := os.ReadFile(indexPath(dir, dst))
+	f.Cleanup(func() { root.Close() })
+	if err := saveIndex(root, root, "main.zip", 6, map[string]indexEntry{"a.py": {Offset: 0, CSize: 4}}, "in", Result{Entries: 1}); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, indexName("main.zip")))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -32,10 +37,10 @@ func FuzzCacheIndex(f *testing.F) {
 	// Offset plus size overflows int64.
 	f.Add([]byte(strings.Replace(string(good), `"o":0,"z":4`, `"o":1,"z":9223372036854775807`, 1)), "in")
 	f.Fuzz(func(t *testing.T, ix []byte, inputs string) {
-		if err := os.WriteFile(indexPath(dir, dst), ix, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, indexName("main.zip")), ix, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		p := openPrevious(dir, dst, 6)
+		p := openPrevious(root, root, "main.zip", 6)
 		if p == nil {
 			return
 		}

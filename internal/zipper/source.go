@@ -1,10 +1,21 @@
 package zipper
 
 import (
+	"errors"
 	"os"
 	"path"
 	"sync"
+	"syscall"
 )
+
+// ErrNotRegular reports a path that was planned, or expected, as a regular
+// file and is something else: a folder, a FIFO, a device or a socket.
+var ErrNotRegular = errors.New("not a regular file")
+
+// openFlags open a source file without waiting: a FIFO swapped in for a
+// planned file opens at once (and is then refused by its type) instead of
+// blocking until a writer comes. On a regular file O_NONBLOCK does nothing.
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK
 
 // RootSource is a Source that opens files under an *os.Root through handles
 // on their folders. os.Root resolves a path one element at a time, opening
@@ -13,7 +24,8 @@ import (
 // written in name order, so the files of one folder come together: keeping
 // the last few folders open turns each open into a single openat. The
 // folder handles are themselves os.Roots, so a path still cannot leave the
-// root, even through a symlink swapped in after planning.
+// root, even through a symlink swapped in after planning. Files are opened
+// with O_NONBLOCK, so a FIFO swapped in never blocks the open.
 type RootSource struct {
 	root *os.Root
 
@@ -38,7 +50,7 @@ func NewRootSource(root *os.Root) *RootSource { return &RootSource{root: root} }
 func (s *RootSource) Open(name string) (*os.File, error) {
 	dir, base := path.Split(name)
 	if dir == "" {
-		return s.root.Open(name)
+		return s.root.OpenFile(name, openFlags, 0)
 	}
 	dir = dir[:len(dir)-1]
 	// The lock is held across the open: a handle evicted by another
@@ -49,7 +61,7 @@ func (s *RootSource) Open(name string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := d.Open(base)
+	f, err := d.OpenFile(base, openFlags, 0)
 	if err != nil {
 		if pe, ok := err.(*os.PathError); ok {
 			pe.Path = name

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
 )
 
@@ -96,5 +98,54 @@ func TestRootSourceStaysInside(t *testing.T) {
 	_, err = src.Open("pkg/missing.py")
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "pkg/missing.py") {
 		t.Errorf("missing file: %v, want not-exist naming pkg/missing.py", err)
+	}
+}
+
+// TestFIFOSwappedInIsRefused replaces planned files, one at the top and
+// one in a folder, with FIFOs no one writes to: the write must fail with
+// ErrNotRegular instead of waiting for a writer, and leave nothing behind.
+func TestFIFOSwappedInIsRefused(t *testing.T) {
+	for _, name := range []string{"top.py", "pkg/mod.py"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			must(t, os.MkdirAll(filepath.Join(dir, "pkg"), 0o755))
+			for _, n := range []string{"top.py", "pkg/mod.py"} {
+				must(t, os.WriteFile(filepath.Join(dir, filepath.FromSlash(n)), []byte("x = 1\n"), 0o644))
+			}
+			entries, _, err := split.Scan(t.Context(), dir, keepAll)
+			must(t, err)
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			must(t, os.Remove(p))
+			if err := mkfifo(p); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			root, err := os.OpenRoot(dir)
+			must(t, err)
+			defer root.Close()
+			src := zipper.NewRootSource(root)
+			defer src.Close()
+			out := t.TempDir()
+			done := make(chan error, 1)
+			go func() {
+				_, err := zipper.WriteFile(t.Context(), filepath.Join(out, "main.zip"), src, entries, zipper.Options{Level: -1, Modified: epoch})
+				done <- err
+			}()
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				// Release the open so the test can end, then fail.
+				if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+					w.Close()
+				}
+				t.Fatalf("the write blocked on the FIFO %s", name)
+			}
+			var pe *zipper.PathError
+			if !errors.Is(err, zipper.ErrNotRegular) || !errors.As(err, &pe) || pe.Name != name {
+				t.Fatalf("write with a FIFO at %s: %v, want ErrNotRegular naming it", name, err)
+			}
+			if ls, _ := os.ReadDir(out); len(ls) != 0 {
+				t.Errorf("left in the output folder: %v", ls)
+			}
+		})
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/layerkit/layerkit/internal/atomicfile"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 )
@@ -89,73 +91,162 @@ type Result struct {
 // sorted as CheckEntries demands. The zip is written to a temporary file in
 // dst's folder and renamed over dst only when complete: on any error, or when
 // ctx is cancelled, dst is left as it was and the temporary file is removed.
-// Errors about one entry are *PathError values.
-func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opts Options) (res Result, err error) {
+// With opts.CacheDir set, the folder is created when missing. Errors about
+// one entry are *PathError values. To put several zips in place together,
+// use Stage.
+func WriteFile(ctx context.Context, dst string, src Source, entries []Entry, opts Options) (Result, error) {
+	dir, err := os.OpenRoot(filepath.Dir(dst))
+	if err != nil {
+		return Result{}, err
+	}
+	defer dir.Close()
+	d := Dest{Dir: dir, Name: filepath.Base(dst)}
+	if opts.CacheDir != "" {
+		if err := os.MkdirAll(opts.CacheDir, 0o755); err != nil {
+			return Result{}, err
+		}
+		if d.Cache, err = os.OpenRoot(opts.CacheDir); err != nil {
+			return Result{}, err
+		}
+		defer d.Cache.Close()
+	}
+	s, err := Stage(ctx, d, src, entries, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.Commit(); err != nil {
+		s.Discard()
+		return s.Result, err
+	}
+	if err := s.SaveCache(); err != nil {
+		return s.Result, err
+	}
+	return s.Result, nil
+}
+
+// Dest is where Stage writes a zip: the folder that holds it, its name
+// there (one path element), and the folder of the build cache, or nil for
+// none (Options.CacheDir is not used by Stage). Every file Stage and Staged
+// create, rename or remove is a direct child of Dir or Cache, reached
+// through those handles.
+type Dest struct {
+	Dir   *os.Root
+	Name  string
+	Cache *os.Root
+}
+
+// Staged is a zip written completely under a temporary name beside its
+// destination (named as atomicfile.IsTemp recognises), waiting for Commit
+// to put it in place or Discard to remove it. A Staged is used by one
+// goroutine.
+type Staged struct {
+	// Result describes the zip, whether or not it is in place yet.
+	Result Result
+
+	d      Dest
+	tmp    string // "" when Result.Unchanged: nothing to put in place
+	level  int
+	index  map[string]indexEntry
+	inputs string
+}
+
+// Stage writes entries, read from src, as a zip under a temporary name in
+// d.Dir, and returns it staged: d.Name is not touched until Commit. entries
+// must be sorted as CheckEntries demands. With d.Cache set, the unchanged
+// files' compressed bytes come from the zip now at d.Name when the cache
+// describes it, and when nothing the zip depends on changed, nothing is
+// written (Result.Unchanged). On any error, or when ctx is cancelled, the
+// temporary file is removed. Errors about one entry are *PathError values.
+func Stage(ctx context.Context, d Dest, src Source, entries []Entry, opts Options) (*Staged, error) {
 	if err := CheckEntries(entries); err != nil {
-		return res, err
+		return nil, err
 	}
 	if opts.Level < 0 {
 		opts.Level = DefaultLevel
 	}
 	if opts.Level > 9 {
-		return res, fmt.Errorf("compression level %d: want 0 to 9", opts.Level)
+		return nil, fmt.Errorf("compression level %d: want 0 to 9", opts.Level)
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	var (
-		inputs string
-		prev   *previous
-	)
-	if opts.CacheDir != "" {
-		inputs = inputsDigest(entries, opts)
-		prev = openPrevious(opts.CacheDir, dst, opts.Level)
+	s := &Staged{d: d, level: opts.Level}
+	var prev *previous
+	if d.Cache != nil {
+		s.inputs = inputsDigest(entries, opts)
+		prev = openPrevious(d.Cache, d.Dir, d.Name, opts.Level)
 		if prev != nil {
 			defer prev.f.Close()
-			if r, ok := prev.unchanged(inputs); ok {
-				return r, nil
+			if r, ok := prev.unchanged(s.inputs); ok {
+				s.Result = r
+				return s, nil
 			}
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+	tmp, tmpName, err := atomicfile.CreateTemp(d.Dir, d.Name)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-
 	w := &writer{f: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), hash: sha256.New(), src: src, opts: opts, prev: prev}
-	if err := w.run(ctx, entries); err != nil {
-		return res, err
+	err = w.run(ctx, entries)
+	if err == nil {
+		// CreateTemp makes the file 0600; a zip is as readable as any build
+		// output.
+		err = tmp.Chmod(0o644)
 	}
-	sum := w.hash.Sum(nil)
-	// CreateTemp makes the file 0600; a zip is as readable as any build
-	// output.
-	if err := tmp.Chmod(0o644); err != nil {
-		return res, err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return res, err
+	if err == nil {
+		err = ctx.Err()
 	}
-	if err := ctx.Err(); err != nil {
-		return res, err
+	if err != nil {
+		d.Dir.Remove(tmpName)
+		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return res, err
+	s.tmp, s.index = tmpName, w.index
+	s.Result = w.res
+	s.Result.ZippedBytes = w.pos
+	copy(s.Result.SHA256[:], w.hash.Sum(nil))
+	return s, nil
+}
+
+// Commit renames the staged zip over its destination, replacing what was
+// there (a symlink there is replaced, not followed). It does nothing for an
+// unchanged zip, or a second time.
+func (s *Staged) Commit() error {
+	if s.tmp == "" {
+		return nil
 	}
-	res = w.res
-	res.ZippedBytes = w.pos
-	copy(res.SHA256[:], sum)
-	if opts.CacheDir != "" {
-		if err := saveIndex(opts.CacheDir, dst, opts.Level, w.index, inputs, res); err != nil {
-			return res, fmt.Errorf("saving build cache: %w", err)
-		}
+	if err := s.d.Dir.Rename(s.tmp, s.d.Name); err != nil {
+		return err
 	}
-	return res, nil
+	s.tmp = ""
+	return nil
+}
+
+// Discard removes the staged zip when it is not in place yet. It is safe
+// to call after Commit, and more than once.
+func (s *Staged) Discard() error {
+	if s.tmp == "" {
+		return nil
+	}
+	err := s.d.Dir.Remove(s.tmp)
+	s.tmp = ""
+	return err
+}
+
+// SaveCache records the committed zip in the cache folder, for the next
+// build to reuse. It does nothing without a cache or for an unchanged zip,
+// whose record is already there.
+func (s *Staged) SaveCache() error {
+	if s.d.Cache == nil || s.index == nil || s.tmp != "" {
+		return nil
+	}
+	if err := saveIndex(s.d.Cache, s.d.Dir, s.d.Name, s.level, s.index, s.inputs, s.Result); err != nil {
+		return fmt.Errorf("saving build cache: %w", err)
+	}
+	return nil
 }
 
 // chunk is one piece of a file on its way through the workers.
@@ -342,7 +433,7 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 		return
 	}
 	if !fi.Mode().IsRegular() {
-		ch.err = &PathError{Name: ch.e.Name, Op: "reading", Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
+		ch.err = &PathError{Name: ch.e.Name, Op: "reading", Err: fmt.Errorf("%w (%s)", ErrNotRegular, fi.Mode().Type())}
 		return
 	}
 	if fi.Size() != ch.e.Size {
@@ -441,7 +532,7 @@ func (w *writer) writeEntries(ctx context.Context, entries []Entry, reuse []*ind
 			if rec := reuse[i]; rec != nil {
 				err = w.copyPrevious(&h, e, rec)
 			} else {
-				err = w.writeChunks(&h, e, order)
+				err = w.writeChunks(ctx, &h, e, order)
 			}
 			if err != nil {
 				return err
@@ -490,7 +581,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 	return nil
 }
 
-func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
+func (w *writer) writeChunks(ctx context.Context, h *header, e *Entry, order <-chan *chunk) error {
 	h.usize = e.Size
 	h.zip64Local = e.Size >= zip64LocalThreshold
 	first, err := w.next(order)
@@ -513,7 +604,7 @@ func (w *writer) writeChunks(h *header, e *Entry, order <-chan *chunk) error {
 	if e.Size <= maxHeld {
 		return w.writeHeld(h, first, order)
 	}
-	return w.writePatched(h, e, first, order)
+	return w.writePatched(ctx, h, e, first, order)
 }
 
 // next returns the next chunk of the file being written, once compressed.
@@ -567,7 +658,7 @@ func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
 // header, now with checksum and sizes, in place. The zip's hash stops at
 // the header and catches up once it is patched, reading back what was
 // written since.
-func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *chunk) error {
+func (w *writer) writePatched(ctx context.Context, h *header, e *Entry, first *chunk, order <-chan *chunk) error {
 	w.unhashed = true
 	w.hbuf = h.appendLocal(w.hbuf[:0])
 	if err := w.write(w.hbuf); err != nil {
@@ -601,11 +692,31 @@ func (w *writer) writePatched(h *header, e *Entry, first *chunk, order <-chan *c
 	if _, err := w.f.WriteAt(w.hbuf, h.offset); err != nil {
 		return err
 	}
-	if _, err := io.Copy(w.hash, io.NewSectionReader(w.f, h.offset, w.pos-h.offset)); err != nil {
+	if err := hashCtx(ctx, w.hash, io.NewSectionReader(w.f, h.offset, w.pos-h.offset)); err != nil {
 		return fmt.Errorf("hashing %s: %w", w.f.Name(), err)
 	}
 	w.unhashed = false
 	return nil
+}
+
+// hashCtx feeds r to h a chunk at a time, stopping when ctx is done: the
+// read-back of a big file's bytes takes seconds, and Ctrl-C must not wait
+// for it.
+func hashCtx(ctx context.Context, h hash.Hash, r io.Reader) error {
+	buf := make([]byte, chunkSize)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := io.ReadFull(r, buf)
+		h.Write(buf[:n]) // a hash.Hash never fails
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // incompressible reports whether a file's name says its content is already
