@@ -179,8 +179,12 @@ func runOne(ctx context.Context, j Job, o Options) Result {
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	err = run(ctx, cmd)
 	r.Output = out.Bytes()
+	if ctx.Err() != nil {
+		r.Err = fmt.Errorf("installing into %s: %w", j.Dir, ctx.Err())
+		return r
+	}
 	if err != nil {
 		r.Err = explain(j, err, r.Output)
 		return r
