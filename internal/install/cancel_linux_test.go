@@ -81,6 +81,12 @@ func cancelWithGrandchild(t *testing.T, grandchild string) {
 	if !errors.Is(r.Err, context.Canceled) {
 		t.Errorf("err = %v, want one wrapping context.Canceled", r.Err)
 	}
+	if ents, err := os.ReadDir(jobs[0].Dir); err != nil || len(ents) > 0 {
+		t.Errorf("layer folder after the interrupted install: %v %v, want it empty", ents, err)
+	}
+	if _, err := os.Lstat(filepath.Join(cfg.Dir, install.StateDir)); !os.IsNotExist(err) {
+		t.Errorf("%s left in the project: %v", install.StateDir, err)
+	}
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(gc, &ws, 0, nil)
