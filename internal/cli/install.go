@@ -45,9 +45,11 @@ folder is filled from the requirements.txt or package.json at DIR's root.
 
 A package with no wheel for the target is an error naming the package and the
 tags tried: layerkit never builds from source or falls back to the host's
-arch. Installs run in parallel, each into a temporary folder swapped in only
-on success, so a failure leaves the previous folder as it was. Each filled
-folder is then checked ('layerkit check') for its target.
+arch. Installs run in parallel, each staged in the project's .layerkit/install
+folder (outside every layer folder; a build never packages .layerkit) and
+renamed in only on success, so a failure or Ctrl-C leaves the previous folder
+as it was. Each filled folder is then checked ('layerkit check') for its
+target.
 
 Arguments after -- go to pip or npm as they are.`,
 		Example: `  # Fill every layers/<runtime>-<arch>/ folder

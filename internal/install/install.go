@@ -1,9 +1,10 @@
 // Package install fills layer folders with dependencies for a target that
 // need not be the host: pip with the target's platform tags, Python version
 // and implementation, binary wheels only; npm with the target's os, cpu and
-// libc. Each install goes into a temporary folder inside the layer folder
-// and is swapped in only when it succeeded, so a failure leaves the previous
-// python/ or nodejs/ as it was. It never builds from source and never falls
+// libc. Each install is staged in the project's .layerkit/install folder,
+// outside every layer folder, and renamed in only when it succeeded, so a
+// failure or an interrupt leaves the previous python/ or nodejs/ as it was
+// and nothing else in the layer folder. It never builds from source and never falls
 // back to the host's architecture: a package with no fitting wheel is an
 // error naming the package and the tags tried.
 package install
@@ -34,6 +35,9 @@ type Job struct {
 	Target layers.Target
 	// Dir is the layer folder (absolute).
 	Dir string
+	// Project is the project folder; the install is staged in
+	// StagingDir(Project), outside every layer folder.
+	Project string
 	// Requirements is a pip requirements file, or PackageJSON an npm
 	// package.json (absolute paths); exactly one is set.
 	Requirements string
@@ -54,7 +58,7 @@ func Plan(cfg *config.Config, only []layers.Target) ([]Job, error) {
 			if len(only) > 0 && !contains(only, t) {
 				continue
 			}
-			j := Job{Layer: name, Target: t, Dir: filepath.Join(cfg.Dir, filepath.FromSlash(ts.From))}
+			j := Job{Layer: name, Target: t, Dir: filepath.Join(cfg.Dir, filepath.FromSlash(ts.From)), Project: cfg.Dir}
 			r, _ := layers.LookupRuntime(t.Runtime)
 			switch {
 			case l.Install.Python != "":
@@ -140,6 +144,13 @@ func Run(ctx context.Context, jobs []Job, o Options) []Result {
 		})
 	}
 	g.Wait()
+	done := map[string]bool{}
+	for _, j := range jobs {
+		if !done[j.Project] {
+			done[j.Project] = true
+			removeIfEmpty(j.Project)
+		}
+	}
 	return res
 }
 
@@ -149,11 +160,15 @@ func runOne(ctx context.Context, j Job, o Options) Result {
 	if j.PackageJSON != "" {
 		sub = "nodejs"
 	}
+	if j.Project == "" {
+		r.Err = errors.New("install job with no project folder to stage in")
+		return r
+	}
 	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 		r.Err = err
 		return r
 	}
-	tmp, err := os.MkdirTemp(j.Dir, ".layerkit-install-")
+	tmp, err := newStage(StagingDir(j.Project), sub)
 	if err != nil {
 		r.Err = err
 		return r
@@ -179,8 +194,12 @@ func runOne(ctx context.Context, j Job, o Options) Result {
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	err = run(ctx, cmd)
 	r.Output = out.Bytes()
+	if ctx.Err() != nil {
+		r.Err = fmt.Errorf("installing into %s: %w", j.Dir, ctx.Err())
+		return r
+	}
 	if err != nil {
 		r.Err = explain(j, err, r.Output)
 		return r
@@ -192,32 +211,8 @@ func runOne(ctx context.Context, j Job, o Options) Result {
 			return r
 		}
 	}
-	r.Err = swap(j.Dir, sub, dest)
+	r.Err = swap(j.Dir, sub, tmp)
 	return r
-}
-
-// swap replaces dir/sub with dest: the old folder is moved aside, the new
-// one renamed in, and the old one removed.
-func swap(dir, sub, dest string) error {
-	final := filepath.Join(dir, sub)
-	old := ""
-	if _, err := os.Lstat(final); err == nil {
-		old = final + ".layerkit-old"
-		os.RemoveAll(old)
-		if err := os.Rename(final, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(dest, final); err != nil {
-		if old != "" {
-			os.Rename(old, final)
-		}
-		return err
-	}
-	if old != "" {
-		return os.RemoveAll(old)
-	}
-	return nil
 }
 
 // PlatformTags lists the pip platform tags a target's runtime accepts,
