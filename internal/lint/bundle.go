@@ -166,7 +166,7 @@ func Infer(b *Bundle) []string {
 		total := 0
 		for _, a := range b.Artifacts() {
 			for _, f := range a.Files {
-				if !f.HasHeader || f.Header.Class != 2 {
+				if !f.HasHeader || f.Header.Class != 2 || platformNamed(f.Path) {
 					continue
 				}
 				total++

@@ -24,6 +24,7 @@ type checker struct {
 	os       layers.OS
 	vfs      vfs
 	mount    map[*Artifact]string // where each artifact is laid out
+	away     map[*File]string     // files Lambda never opens, and why
 	findings []Finding
 }
 
@@ -39,6 +40,7 @@ func Check(b *Bundle) []Finding {
 	c.target = TargetLabel(b.Target)
 	c.vfs = newVFS(b)
 	c.mount = map[*Artifact]string{}
+	c.away = map[*File]string{}
 	for _, m := range b.Mounts {
 		if _, ok := c.mount[m.Artifact]; !ok {
 			c.mount[m.Artifact] = m.Path
@@ -47,6 +49,7 @@ func Check(b *Bundle) []Finding {
 	for _, a := range b.Artifacts() {
 		c.zipProblems(a)
 		c.linkEscapes(a)
+		c.selectAway(a)
 		for i := range a.Files {
 			c.file(a, &a.Files[i])
 		}
@@ -156,8 +159,8 @@ func (c *checker) file(a *Artifact, f *File) {
 	if reason, ok := layers.SecretName(f.Path); ok {
 		c.add(RuleSecret, a, f.Path, 0, "secret packaged: "+reason, "file name "+path.Base(f.Path))
 	}
-	if f.Type != zipper.TypeFile {
-		return
+	if _, away := c.away[f]; f.Type != zipper.TypeFile || away {
+		return // never opened on Lambda: counted as dead weight
 	}
 	switch f.ID.Format {
 	case elfcheck.ELF:
@@ -331,8 +334,9 @@ func (c *checker) nodeAddon(a *Artifact, f *File) {
 			continue
 		}
 		if n, err := strconv.Atoi(v); err == nil && n != want {
-			c.add(RuleNodeABI, a, f.Path, 0, fmt.Sprintf("addon built for NODE_MODULE_VERSION %d; %s needs %d", n, c.runtime.ID, want),
+			fd := c.add(RuleNodeABI, a, f.Path, 0, fmt.Sprintf("addon built for NODE_MODULE_VERSION %d; %s needs %d", n, c.runtime.ID, want),
 				"exports "+s)
+			fd.Symptom = fmt.Sprintf("'was compiled against a different Node.js version using NODE_MODULE_VERSION %d. This version of Node.js requires NODE_MODULE_VERSION %d.'", n, want)
 		}
 		return
 	}
@@ -472,6 +476,10 @@ func (c *checker) deadWeight(a *Artifact) {
 		}
 		parts := strings.Split(f.Path, "/")
 		dirs := parts[:len(parts)-1]
+		if why, ok := c.away[f]; ok {
+			count(why, path.Dir(f.Path), f)
+			continue
+		}
 		switch ext := path.Ext(f.Path); {
 		case ext == ".pyc" || ext == ".pyo" || slices.Contains(dirs, "__pycache__"):
 			if ownTag == "" || !strings.Contains(path.Base(f.Path), ownTag) {

@@ -39,6 +39,7 @@ const (
 	RuleWheelTags       = "LK132"
 	RulePythonDir       = "LK133"
 	RuleNodeABI         = "LK140"
+	RuleNodePrebuild    = "LK141"
 	RuleLayoutWrapped   = "LK150"
 	RuleLayoutUnread    = "LK151"
 	RuleSizeUnzipped    = "LK160"
@@ -134,9 +135,14 @@ var rules = []Rule{
 		Details: "A layer's python/lib/python3.X/site-packages is on sys.path only for runtime python3.X."},
 	{ID: RuleNodeABI, Name: "node-abi", Severity: Error,
 		Summary: "native Node addon built for another Node version (NODE_MODULE_VERSION)",
-		Symptom: "'was compiled against a different Node.js version using NODE_MODULE_VERSION 108. This version of Node.js requires NODE_MODULE_VERSION 127.'",
+		Symptom: "'was compiled against a different Node.js version using NODE_MODULE_VERSION <addon's>. This version of Node.js requires NODE_MODULE_VERSION <runtime's>.'",
 		Fix:     "reinstall with the runtime's Node version (npm rebuild, or npm install with the same major Node), or use an N-API build",
 		Details: "Addons that are not N-API export node_register_module_v<N>; N must match the runtime's Node (18 = 108, 20 = 115, 22 = 127, 24 = 137). N-API addons work on every version."},
+	{ID: RuleNodePrebuild, Name: "node-prebuild-missing", Severity: Error,
+		Summary: "Node package that picks a prebuilt binary per platform has none for the target",
+		Symptom: "'No native build was found for platform=linux arch=arm64 runtime=node abi=127 uv=1 libc=glibc node=22…'",
+		Fix:     "install for the target (layerkit install, npm install --os=linux --cpu=arm64 --libc=glibc) or a version of the package that ships linux-<arch> prebuilds",
+		Details: "node-gyp-build loads prebuilds/<platform>-<arch>/ for the running machine (glibc, N-API or the runtime's ABI), or a compiled build/Release/*.node. Prebuilds for other platforms are never opened: they count as dead weight, not errors. Only when none fits the target, and nothing was compiled, does the package fail to load; a package with a JavaScript fallback (fallback.js) still runs, more slowly, and gets a warning."},
 	{ID: RuleLayoutWrapped, Name: "layout-wrapped", Severity: Error,
 		Summary: "layer wraps its content one folder too deep",
 		Symptom: "'Runtime.ImportModuleError: No module named …' / 'Cannot find module'",
@@ -173,10 +179,10 @@ var rules = []Rule{
 		Fix:     "remove it from the package (layerkit build leaves these out) and rotate the secret",
 		Details: "Names checked: .env and .env.* (not .env.example), .aws/, .ssh/, .gnupg/, *.pem, *.key, *.p12, *.pfx, *.jks, id_rsa and friends, .netrc, .pypirc, .npmrc, .git-credentials."},
 	{ID: RuleDeadWeight, Name: "dead-weight", Severity: Warning,
-		Summary: "files Lambda never uses: stale bytecode caches, test suites, docs",
+		Summary: "files Lambda never uses: stale bytecode caches, test suites, docs, other platforms' binaries, build intermediates",
 		Symptom: "slower deploys and cold starts, and bytes counted against the 250 MB limit",
 		Fix:     "exclude them (layerkit.yaml exclude: ['**/tests/**', '**/docs/**'])",
-		Details: "Counted per artifact: __pycache__ and .pyc files not compiled for the runtime's Python (bytecode for its own version helps cold starts and is kept), tests/ and test/ folders inside packages, and docs/ and examples/ folders inside packages."},
+		Details: "Counted per artifact: __pycache__ and .pyc files not compiled for the runtime's Python (bytecode for its own version helps cold starts and is kept), tests/ and test/ folders inside packages, docs/ and examples/ folders inside packages, binaries a loader never picks on Lambda (node-gyp-build prebuilds/ and node-pre-gyp lib/binding/ folders for other platforms, and per-OS or per-CPU folders beside one for the target), and a compile's intermediates (*.o, *.a, obj.target/, .deps/)."},
 	{ID: RuleZipUnsafePath, Name: "zip-unsafe-path", Severity: Error,
 		Summary: "zip entry that would land outside the extraction root",
 		Symptom: "Lambda refuses the zip, or the entry overwrites files outside the layer",

@@ -1,0 +1,109 @@
+package lint
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+const (
+	machO = "\xcf\xfa\xed\xfe\x0c\x00\x00\x01" + "\x00\x00\x00\x00\x06\x00\x00\x00" + "padding to a real header size......"
+	pe    = "MZ\x90\x00"
+)
+
+// Binaries that a loader picks by platform are judged by what it picks on
+// Lambda; the rest are dead weight, never errors.
+func TestPlatformSelectedBinaries(t *testing.T) {
+	bufferutil := func(extra map[string]string) map[string]string {
+		files := map[string]string{
+			"nodejs/node_modules/bufferutil/index.js":                                     "module.exports = require('node-gyp-build')(__dirname)\n",
+			"nodejs/node_modules/bufferutil/prebuilds/linux-x64/bufferutil.node":          "@libanswer-x86_64.so",
+			"nodejs/node_modules/bufferutil/prebuilds/darwin-x64+arm64/bufferutil.node":   machO,
+			"nodejs/node_modules/bufferutil/prebuilds/win32-x64/bufferutil.node":          pe,
+			"nodejs/node_modules/bufferutil/prebuilds/android-arm/bufferutil.node":        "@libanswer-i386.so",
+			"nodejs/node_modules/bufferutil/prebuilds/linux-arm64/bufferutil.musl.node":   "@libanswer-x86_64.so",
+			"nodejs/node_modules/bufferutil/build/Release/obj.target/bufferutil/src/bu.o": "@libanswer-x86_64.so",
+			"nodejs/node_modules/bufferutil/build/Release/.deps/x.o.d":                    "x",
+		}
+		for k, v := range extra {
+			files[k] = v
+		}
+		return files
+	}
+	tests := []struct {
+		name   string
+		target string
+		files  map[string]string
+		want   []string // rule, path and severity of errors and warnings other than dead weight
+		weight string   // the dead-weight kinds reported
+	}{
+		{"the target's prebuild is there", "nodejs22.x-arm64",
+			bufferutil(map[string]string{"nodejs/node_modules/bufferutil/prebuilds/linux-arm64/bufferutil.node": "@libanswer-arm64.so"}),
+			nil, "binaries for other platforms,build intermediates"},
+		{"none for the target", "nodejs22.x-arm64", bufferutil(nil),
+			[]string{"LK141 nodejs/node_modules/bufferutil/prebuilds/ error"}, "binaries for other platforms,build intermediates"},
+		{"none for the target, with a JavaScript fallback", "nodejs22.x-arm64",
+			bufferutil(map[string]string{"nodejs/node_modules/bufferutil/fallback.js": "x"}),
+			[]string{"LK141 nodejs/node_modules/bufferutil/prebuilds/ warning"}, "binaries for other platforms,build intermediates"},
+		{"none for the target, but a compiled one", "nodejs22.x-arm64",
+			bufferutil(map[string]string{"nodejs/node_modules/bufferutil/build/Release/bufferutil.node": "@libanswer-arm64.so"}),
+			nil, "binaries for other platforms,build intermediates"},
+		{"a compiled one for the wrong CPU is still loaded", "nodejs22.x-arm64",
+			bufferutil(map[string]string{"nodejs/node_modules/bufferutil/build/Release/bufferutil.node": "@libanswer-x86_64.so"}),
+			[]string{"LK101 nodejs/node_modules/bufferutil/build/Release/bufferutil.node error"}, "binaries for other platforms,build intermediates"},
+		{"per-OS folders beside linux/", "python3.12-x86_64", map[string]string{
+			"python/selenium/webdriver/common/linux/selenium-manager":       "@hello-x86_64",
+			"python/selenium/webdriver/common/macos/selenium-manager":       machO,
+			"python/selenium/webdriver/common/windows/selenium-manager.exe": pe,
+		}, nil, "binaries for other platforms"},
+		{"linux/ is what runs, and it is for another CPU", "python3.12-arm64", map[string]string{
+			"python/selenium/webdriver/common/linux/selenium-manager": "@hello-x86_64",
+			"python/selenium/webdriver/common/macos/selenium-manager": machO,
+		}, []string{"LK101 python/selenium/webdriver/common/linux/selenium-manager error"}, "binaries for other platforms"},
+		{"node-pre-gyp bindings", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/sq/lib/binding/node-v127-linux-arm64/sq.node": "@libanswer-arm64.so",
+			"nodejs/node_modules/sq/lib/binding/node-v127-linux-x64/sq.node":   "@libanswer-x86_64.so",
+		}, nil, "binaries for other platforms"},
+		{"a lone folder named for another OS is not a selection", "python3.12-x86_64", map[string]string{
+			"python/pkg/macos/helper.dylib": machO,
+		}, []string{"LK104 python/pkg/macos/helper.dylib error"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got, weight []string
+			for _, f := range checkLayer(t, tt.files, tt.target) {
+				if f.Rule == RuleDeadWeight {
+					weight = append(weight, strings.SplitN(f.Message, ":", 2)[0])
+					continue
+				}
+				got = append(got, f.Rule+" "+f.Path+" "+f.Severity.String())
+			}
+			slices.Sort(got)
+			slices.Sort(weight)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings = %q, want %q", got, tt.want)
+			}
+			if w := strings.Join(weight, ","); w != tt.weight {
+				t.Errorf("dead weight = %q, want %q", w, tt.weight)
+			}
+		})
+	}
+}
+
+func TestTagOf(t *testing.T) {
+	for in, want := range map[string]platformTag{
+		"darwin-x64+arm64":      {os: "darwin", arch: "arm64"},
+		"linux-arm64":           {os: "linux", arch: "arm64"},
+		"node-v115-linux-x64":   {os: "linux", arch: "x86_64"},
+		"win32-ia32":            {os: "windows", arch: "i386"},
+		"attach_linux_amd64.so": {os: "linux", arch: "x86_64"},
+		"linuxmusl-x64":         {arch: "x86_64"},
+	} {
+		if got, _ := tagOf(in); got != want {
+			t.Errorf("tagOf(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+	if _, ok := tagOf("site-packages"); ok {
+		t.Error("site-packages names a platform")
+	}
+}
