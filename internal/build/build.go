@@ -1,7 +1,10 @@
 // Package build runs a build: it plans the zips with package split, writes
 // them with package zipper into the output folder, and records them in the
-// manifest. It writes nothing outside the output folder, and every file it
-// writes there appears whole or not at all.
+// manifest. It writes nothing outside the output folder, and nothing
+// through a symlink inside it; every file it writes there appears whole or
+// not at all, and the zips and the manifest change together: a build that
+// fails or is cancelled leaves the previous output as it was. One build at
+// a time writes an output folder (LockFile).
 package build
 
 import (

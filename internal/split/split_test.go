@@ -287,6 +287,14 @@ func TestPlanFollowsLinksInsideProject(t *testing.T) {
 	if got, want := names(p.Artifacts[1].Entries), "python/ python/m.py"; got != want {
 		t.Errorf("layer entries %s, want %s", got, want)
 	}
+
+	// layers/ itself a link inside the project: the folder it links to is
+	// the layers' too, not function code.
+	dir = tree(t, "app.py", "build/layers/python3.12-x86_64/python/m.py", "layers@build/layers")
+	p = plan(t, dir)
+	if len(p.Artifacts) != 2 || names(p.Artifacts[0].Entries) != "app.py" || names(p.Artifacts[1].Entries) != "python/ python/m.py" {
+		t.Errorf("through a linked layers/: %d artifacts, main %s", len(p.Artifacts), names(p.Artifacts[0].Entries))
+	}
 }
 
 // TestPlanRefusesLinksOutOfProject: even given a config that was never

@@ -81,7 +81,7 @@ func openPrevious(cache, dir *os.Root, name string, level int) *previous {
 	if err != nil {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxIndex))
+	b, err := readAll(f, maxIndex)
 	f.Close()
 	if err != nil {
 		return nil
@@ -105,6 +105,23 @@ func openPrevious(cache, dir *os.Root, name string, level int) *previous {
 		return nil
 	}
 	return &previous{f: f, ix: &ix}
+}
+
+// readAll reads f, a regular file of at most limit bytes, whole, in one
+// buffer of its size.
+func readAll(f *os.File, limit int64) ([]byte, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%s: %w", f.Name(), ErrTooBig)
+	}
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // OpenRegular opens name in dir for reading, and returns it only when it is

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/layerkit/layerkit/internal/atomicfile"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
 )
@@ -544,6 +545,59 @@ func TestCacheIndexDamaged(t *testing.T) {
 		}
 		if r.Unchanged {
 			t.Errorf("%s: trusted a damaged index", name)
+		}
+	}
+}
+
+// TestStageLeavesDestinationUntilCommit stages a zip over an existing one:
+// the destination is untouched until Commit, the staged file carries a
+// name atomicfile.IsTemp recognises, and Discard removes it.
+func TestStageLeavesDestinationUntilCommit(t *testing.T) {
+	src := makeTree(t)
+	entries, _, err := split.Scan(src, keepAll)
+	must(t, err)
+	root, err := os.OpenRoot(src)
+	must(t, err)
+	defer root.Close()
+	outDir := t.TempDir()
+	out, err := os.OpenRoot(outDir)
+	must(t, err)
+	defer out.Close()
+	must(t, os.WriteFile(filepath.Join(outDir, "main.zip"), []byte("previous build"), 0o644))
+	staged := func() []string {
+		var names []string
+		ls, _ := os.ReadDir(outDir)
+		for _, e := range ls {
+			if e.Name() != "main.zip" {
+				names = append(names, e.Name())
+			}
+		}
+		return names
+	}
+	d := zipper.Dest{Dir: out, Name: "main.zip"}
+	for _, keep := range []bool{false, true} {
+		s, err := zipper.Stage(t.Context(), d, root, entries, zipper.Options{Level: -1, Modified: epoch})
+		must(t, err)
+		if got, _ := os.ReadFile(filepath.Join(outDir, "main.zip")); string(got) != "previous build" {
+			t.Fatalf("the destination changed before Commit")
+		}
+		if names := staged(); len(names) != 1 || !atomicfile.IsTemp(names[0]) {
+			t.Fatalf("staged as %v, want one temporary file", names)
+		}
+		if !keep {
+			must(t, s.Discard())
+			if names := staged(); len(names) != 0 {
+				t.Fatalf("left after Discard: %v", names)
+			}
+			continue
+		}
+		must(t, s.Commit())
+		must(t, s.Discard()) // after Commit, a no-op
+		if got := fileSHA(t, filepath.Join(outDir, "main.zip")); got != s.Result.SHA256 {
+			t.Errorf("the committed zip is not the one staged")
+		}
+		if names := staged(); len(names) != 0 {
+			t.Fatalf("left after Commit: %v", names)
 		}
 	}
 }
