@@ -170,7 +170,7 @@ func TestDeclaredSizesDoNotSizeBuffers(t *testing.T) {
 
 // writeLyingZip writes n deflated copies of data whose headers declare
 // declared bytes each (with the right CRC-32 and compressed size).
-func writeLyingZip(t *testing.T, name string, data []byte, n int, declared uint64) {
+func writeLyingZip(t testing.TB, name string, data []byte, n int, declared uint64) {
 	t.Helper()
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)

@@ -124,7 +124,3 @@ func firstMatch(globs []string, rel string) string {
 	return ""
 }
 
-// Secret is layers.SecretName, kept while callers move to it.
-//
-// Deprecated: call layers.SecretName.
-func Secret(rel string) (reason string, ok bool) { return layers.SecretName(rel) }
