@@ -554,7 +554,7 @@ func TestCacheIndexDamaged(t *testing.T) {
 // name atomicfile.IsTemp recognises, and Discard removes it.
 func TestStageLeavesDestinationUntilCommit(t *testing.T) {
 	src := makeTree(t)
-	entries, _, err := split.Scan(src, keepAll)
+	entries, _, err := split.Scan(t.Context(), src, keepAll)
 	must(t, err)
 	root, err := os.OpenRoot(src)
 	must(t, err)
