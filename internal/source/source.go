@@ -233,7 +233,7 @@ func findManifest(p string) (*layers.Manifest, string, error) {
 
 // isBuildManifest reports whether data has the shape of a layerkit build
 // manifest: a JSON object whose "version" is a number and whose
-// "artifacts" is a list. Other tools' manifest.json files differ in one or
+// "artifacts" is a list (null when a build made none). Other tools' manifest.json files differ in one or
 // the other (CDK: a string version and an artifacts object; web apps:
 // neither).
 func isBuildManifest(data []byte) bool {
@@ -245,7 +245,7 @@ func isBuildManifest(data []byte) bool {
 		return false
 	}
 	v, a := bytes.TrimSpace(probe.Version), bytes.TrimSpace(probe.Artifacts)
-	return len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) && len(a) > 0 && a[0] == '['
+	return len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) && (bytes.HasPrefix(a, []byte("[")) || bytes.Equal(a, []byte("null")))
 }
 
 // readRegular reads a regular file of at most limit bytes, refusing
