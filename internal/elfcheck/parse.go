@@ -79,18 +79,26 @@ func (p *parser) readAt(off, n int64) ([]byte, error) {
 		return []byte{}, nil
 	}
 	b := make([]byte, n)
+	if err := p.readInto(b, off); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// readInto is readAt into the caller's buffer.
+func (p *parser) readInto(b []byte, off int64) error {
 	k, err := p.r.ReadAt(b, off)
 	if errors.Is(err, errNotKept) {
-		p.missed = append(p.missed, span{off, n})
-		return nil, errNotKept
+		p.missed = append(p.missed, span{off, int64(len(b))})
+		return errNotKept
 	}
 	if k == len(b) {
-		return b, nil
+		return nil
 	}
 	if err == nil || err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
-	return nil, &FormatError{Msg: fmt.Sprintf("reading %d bytes at offset %d", n, off), Err: unwrapFormat(err)}
+	return &FormatError{Msg: fmt.Sprintf("reading %d bytes at offset %d", len(b), off), Err: unwrapFormat(err)}
 }
 
 // inFile reports whether [off, off+n) lies inside the file.
@@ -250,9 +258,11 @@ func (p *parser) data(s *section, what string) ([]byte, error) {
 // table: a .dynstr may claim a gigabyte of a sparse file, and the object
 // needs only the few strings its tables point at.
 type strtab struct {
-	p     *parser
-	sec   section
-	cache map[uint64]string
+	p       *parser
+	sec     section
+	cache   map[uint64]string
+	chunk   [256]byte // one read: most names fit
+	scratch []byte    // a string being assembled, reused
 }
 
 func (p *parser) strtab(idx uint32, what string) (*strtab, error) {
@@ -289,11 +299,11 @@ func (t *strtab) get(off uint64) (s string, ok bool, err error) {
 	if s, ok := t.cache[off]; ok {
 		return s, true, nil
 	}
-	var out []byte
-	const chunk = 256
+	out := t.scratch[:0]
 	for pos := off; pos < t.sec.size && len(out) < maxStringBytes; {
-		n := min(uint64(chunk), t.sec.size-pos, uint64(maxStringBytes-len(out)))
-		b, err := t.p.readAt(int64(t.sec.off+pos), int64(n))
+		n := min(uint64(len(t.chunk)), t.sec.size-pos, uint64(maxStringBytes-len(out)))
+		b := t.chunk[:n]
+		err := t.p.readInto(b, int64(t.sec.off+pos))
 		if errors.Is(err, errNotKept) {
 			// Ask the next pass for the whole string at once.
 			t.p.missed[len(t.p.missed)-1] = span{int64(t.sec.off + off), int64(min(t.sec.size-off, maxStringBytes))}
@@ -313,6 +323,7 @@ func (t *strtab) get(off uint64) (s string, ok bool, err error) {
 	if t.p.strBytes > maxStringTotal {
 		return "", false, formatErr("strings of more than %d bytes in all", maxStringTotal)
 	}
+	t.scratch = out
 	s = string(out)
 	t.cache[off] = s
 	return s, true, nil
