@@ -24,7 +24,9 @@ import (
 //   - the program header table and the section header table wherever the
 //     ELF header places them;
 //   - PT_INTERP, and PT_DYNAMIC, which is where .dynamic lies (in the data
-//     segment, near the end of a big object).
+//     segment, near the end of a big object);
+//   - the last tailWindow bytes, where patchelf (run by auditwheel on every
+//     library of a manylinux wheel) puts the .dynstr it rewrites.
 //
 // Then it parses from what it kept. A range it did not keep (an object
 // with a huge .dynsym, or sections in an unusual order) is read in a
@@ -33,6 +35,10 @@ import (
 // pass costs a second inflation, only for such objects, rather than
 // holding every object whole for the few that need it.
 const streamWindow = 8 << 20
+
+// tailWindow is how much of an object's end the first pass keeps besides:
+// where patchelf puts the sections it rewrites.
+const tailWindow = 1 << 20
 
 // maxStreamPasses bounds the passes over one object: the first finds the
 // section headers, a second the sections they point at (.dynamic,
@@ -192,6 +198,12 @@ func (k *keeper) settle() {
 // PT_INTERP and PT_DYNAMIC as soon as the headers tell where they are.
 func (k *keeper) firstPass(r io.Reader, size int64) (int64, error) {
 	k.addWant(0, k.window, 0)
+	if size > k.window {
+		// patchelf, which auditwheel runs on every library of a manylinux
+		// wheel, moves .dynstr (and what it rewrites) to the end of the
+		// file: keeping the tail spares such objects a second pass.
+		k.addWant(max(k.window, size-min(k.window, tailWindow)), size, 0)
+	}
 	// The window grows with the bytes that arrive, never with the size the
 	// object's container declares, which may lie.
 	k.want[0].b = make([]byte, 0, max(0, min(size, 64<<10)))

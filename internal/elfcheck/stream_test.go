@@ -26,7 +26,8 @@ func streamObjects() map[string][]byte {
 		"dynamic first":             genELF{needed: needs, verneedRaw: vn, order: []int{1, 2, 0, 3}}.build(),
 		"verneed first":             genELF{needed: needs, verneedRaw: vn, order: []int{2, 3, 1, 0}}.build(),
 		"section headers first":     genELF{needed: needs, verneedRaw: vn, shdrFirst: true, order: []int{3, 1, 2, 0}}.build(),
-		"past the window":           genELF{needed: needs, verneedRaw: vn, interp: "/lib64/ld-linux-x86-64.so.2", lead: streamWindow + 100}.build(),
+		"past the window":           genELF{needed: needs, verneedRaw: vn, interp: "/lib64/ld-linux-x86-64.so.2", lead: streamWindow + 100, pad: tailWindow + 100}.build(),
+		"at the end, as patchelf":   genELF{needed: needs, verneedRaw: vn, interp: "/lib64/ld-linux-x86-64.so.2", lead: streamWindow + 100}.build(),
 		"past the window, reversed": genELF{needed: needs, verneedRaw: vn, lead: streamWindow, order: []int{3, 2, 1, 0}, shdrFirst: true}.build(),
 		"verneed bomb":              genELF{needed: []string{"libc.so.6"}, verneedRaw: verneedBomb(512, 512)}.build(),
 		"needed repeated":           genELF{needed: []string{"libx.so.1"}, dyn: [][2]uint64{{1, 1}, {1, 1}, {1, 1}, {0, 0}}}.build(),
@@ -158,9 +159,9 @@ func TestInspectStreamMemory(t *testing.T) {
 	if err != nil || len(info.Needed) != 1 {
 		t.Fatalf("InspectStream = %+v, %v", info, err)
 	}
-	// The window (streamWindow) grows by doubling with the bytes that
-	// arrive: under twice itself in all, plus small change.
-	if got > 2*streamWindow+1<<20 {
+	// The window and the tail grow by doubling with the bytes that arrive:
+	// under twice themselves in all, plus small change.
+	if got > 2*(streamWindow+tailWindow)+1<<20 {
 		t.Errorf("allocated %d bytes for a %d-byte object", got, size)
 	}
 }

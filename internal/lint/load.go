@@ -202,15 +202,16 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 			return err // the archive's content contradicts it: File.ReadErr
 		}
 		f.ELF, f.ELFErr = info, err
-	case needsText(f.Path):
-		if f.Size > maxTextBytes {
-			return nil
-		}
+	case needsText(f.Path) && f.Size <= maxTextBytes:
 		if f.Text, err = readAll(rest, maxTextBytes); err != nil {
 			f.Text = nil
 			return err
 		}
 	}
+	// An archive's other entries are not read past their heads: reading
+	// one whole is what would check its CRC-32 (as `unzip -t` does), and
+	// inflating every entry costs a tenth more time for what Lambda's own
+	// extraction reports at deploy. The entries read whole are verified.
 	return nil
 }
 
