@@ -123,4 +123,3 @@ func firstMatch(globs []string, rel string) string {
 	}
 	return ""
 }
-
