@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -128,7 +129,13 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "layerkit: %s: %v\n", r.Job.Target, r.Err)
 			continue
 		}
-		res, err := lint.Run(ctx, lint.Request{Paths: []string{r.Job.Dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
+		// A layer folder may be a symlink (from: deps-arm64 -> real-arm64):
+		// check the folder it names, not the link.
+		dir, err := filepath.EvalSymlinks(r.Job.Dir)
+		if err != nil {
+			return fmt.Errorf("checking %s: %w", r.Job.Dir, err)
+		}
+		res, err := lint.Run(ctx, lint.Request{Paths: []string{dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
 		if err != nil {
 			return err
 		}

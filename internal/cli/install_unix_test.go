@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerkit/layerkit/internal/testutil"
 )
 
 // fakeUVOnPath puts a shell script named uv first on PATH: it finds the
@@ -54,5 +56,39 @@ func TestInstallSaysWhatItSwept(t *testing.T) {
 	}
 	if _, err := os.Lstat(old); !os.IsNotExist(err) {
 		t.Errorf("%s is still there: %v", old, err)
+	}
+}
+
+// TestInstallChecksSymlinkedLayerFolder fills a layer whose from: is a
+// symlink to the real folder with an x86_64 extension for an arm64 target:
+// install's own check must read the folder the link names and fail, not
+// check an empty folder and exit 0.
+func TestInstallChecksSymlinkedLayerFolder(t *testing.T) {
+	so := filepath.Join(t.TempDir(), "x86_64.so")
+	if err := os.WriteFile(so, testutil.Fixture(t, "libanswer-x86_64.so"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fakeUVOnPath(t, `mkdir -p "$dest/fastpkg" && cp "`+so+`" "$dest/fastpkg/_speed.cpython-312-aarch64-linux-gnu.so"`)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "real-arm64"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real-arm64", filepath.Join(dir, "deps-arm64")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte("fastpkg\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(`version: 1
+layers:
+  deps:
+    install: {python: requirements.txt}
+    targets:
+      - {runtime: python3.12, arch: arm64, from: deps-arm64}
+`), 0o644)
+	r := runCLI(t, nil, "install", dir)
+	if r.code != ExitFindings || !strings.Contains(r.stdout, "LK101") {
+		t.Errorf("exit %d, want %d with LK101\nstdout %s\nstderr %s", r.code, ExitFindings, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "real-arm64", "python", "fastpkg")); err != nil {
+		t.Errorf("the install did not land in the folder the link names: %v", err)
 	}
 }
