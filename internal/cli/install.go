@@ -119,6 +119,14 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "removed %s, left by an interrupted install\n", path)
 	}
 	results := install.Run(ctx, jobs, install.Options{Extra: opts.Extra, Swept: swept})
+	if err := ctx.Err(); err != nil {
+		for _, r := range results {
+			if r.Err == nil {
+				fmt.Fprintf(opts.IO.ErrOut, "%s: installed into %s, not checked\n", r.Job.Target, r.Job.Dir)
+			}
+		}
+		return fmt.Errorf("installing: %w", err)
+	}
 	failed := 0
 	var findings []lint.Finding
 	var targets []string
@@ -143,9 +151,6 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		targets = append(targets, r.Job.Target.String())
 		artifacts += res.Artifacts
 		files += res.Files
-	}
-	if err := ctx.Err(); err != nil {
-		return err
 	}
 	if len(targets) > 0 {
 		rep := report.New(findings, artifacts, files, targets, lint.Error)

@@ -3,11 +3,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/layerkit/layerkit/internal/install"
 	"github.com/layerkit/layerkit/internal/testutil"
 )
 
@@ -90,5 +94,48 @@ layers:
 	}
 	if _, err := os.Stat(filepath.Join(dir, "real-arm64", "python", "fastpkg")); err != nil {
 		t.Errorf("the install did not land in the folder the link names: %v", err)
+	}
+}
+
+// TestInstallInterrupted cancels install while the installer (which left a
+// grandchild holding its output) runs: the exit code is 130, stderr says
+// "interrupted" once instead of one error per target, and the layer folder
+// and project are as they were.
+func TestInstallInterrupted(t *testing.T) {
+	started := filepath.Join(t.TempDir(), "started")
+	if err := syscall.Mkfifo(started, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fakeUVOnPath(t, `sleep 30 &
+echo started > "`+started+`"
+exec sleep 30`)
+	dir, layer := conventionProject(t, "python3.12-arm64")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	f := &Factory{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Getenv: func(string) string { return "" }}
+	code := make(chan int, 1)
+	go func() { code <- Main(ctx, f, []string{"install", dir}) }()
+	ready := make(chan struct{})
+	go func() {
+		os.ReadFile(started) // blocks until the fake opens the FIFO
+		close(ready)
+	}()
+	select {
+	case c := <-code:
+		t.Fatalf("install ended (exit %d) before it was interrupted\nstderr %s", c, errOut.String())
+	case <-ready:
+	}
+	cancel()
+	got := <-code
+	want := "installing " + filepath.Join(dir, "requirements.txt") + " for python3.12-arm64 into " + layer + "\nlayerkit: interrupted\n"
+	if got != ExitInterrupted || errOut.String() != want || out.String() != "" {
+		t.Errorf("exit %d, want %d\nstdout %q\nstderr %q\nwant   %q", got, ExitInterrupted, out.String(), errOut.String(), want)
+	}
+	if ents, err := os.ReadDir(layer); err != nil || len(ents) > 0 {
+		t.Errorf("layer folder after the interrupt: %v %v, want it empty", ents, err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, install.StateDir)); !os.IsNotExist(err) {
+		t.Errorf("%s left in the project: %v", install.StateDir, err)
 	}
 }
