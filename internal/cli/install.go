@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -107,11 +108,30 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "installing %s for %s into %s\n", src, j.Target, j.Dir)
 	}
+	var mu sync.Mutex
+	swept := func(path string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "layerkit: warning: %s, left by an interrupted install, is still there: %v\n", path, err)
+			return
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "removed %s, left by an interrupted install\n", path)
+	}
+	results := install.Run(ctx, jobs, install.Options{Extra: opts.Extra, Swept: swept})
+	if err := ctx.Err(); err != nil {
+		for _, r := range results {
+			if r.Err == nil {
+				fmt.Fprintf(opts.IO.ErrOut, "%s: installed into %s, not checked\n", r.Job.Target, r.Job.Dir)
+			}
+		}
+		return fmt.Errorf("installing: %w", err)
+	}
 	failed := 0
 	var findings []lint.Finding
 	var targets []string
 	artifacts, files := 0, 0
-	for _, r := range install.Run(ctx, jobs, install.Options{Extra: opts.Extra}) {
+	for _, r := range results {
 		if r.Err != nil {
 			failed++
 			fmt.Fprintf(opts.IO.ErrOut, "layerkit: %s: %v\n", r.Job.Target, r.Err)
@@ -125,9 +145,6 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		targets = append(targets, r.Job.Target.String())
 		artifacts += res.Artifacts
 		files += res.Files
-	}
-	if err := ctx.Err(); err != nil {
-		return err
 	}
 	if len(targets) > 0 {
 		rep := report.New(findings, artifacts, files, targets, lint.Error)

@@ -116,6 +116,11 @@ type Options struct {
 	UV string
 	// Parallel bounds concurrent installs; 0 means 2.
 	Parallel int
+	// Swept, when set, is called with each leftover of an earlier
+	// interrupted install that Run found before installing (see Run), and
+	// nil when it was removed or why it was not. Calls may come from
+	// several goroutines at once.
+	Swept func(path string, err error)
 }
 
 // Result is one job's outcome.
@@ -128,9 +133,36 @@ type Result struct {
 }
 
 // Run runs the jobs, several at a time, and returns a result for each in
-// order. A failed job does not stop the others.
+// order. A failed job does not stop the others; cancelling ctx stops the
+// installers (see run) and leaves every layer folder as it was.
+//
+// Before installing, Run removes what interrupted installs left: in each
+// project's staging folder, the staging folders of installs no longer
+// running (none when another install of the project is running), and in
+// each layer folder the names earlier versions of layerkit staged there
+// (.layerkit-install-NNN, python.layerkit-old, nodejs.layerkit-old). Nothing
+// with another name is touched.
 func Run(ctx context.Context, jobs []Job, o Options) []Result {
 	res := make([]Result, len(jobs))
+	swept := o.Swept
+	if swept == nil {
+		swept = func(string, error) {}
+	}
+	locks := map[string]*stageLock{}
+	lockErrs := map[string]error{}
+	for _, j := range jobs {
+		if _, done := lockErrs[j.Project]; done || j.Project == "" {
+			continue
+		}
+		root := StagingDir(j.Project)
+		l, err := lockStage(root, func() { sweep(root, stageName, swept) })
+		if err != nil {
+			err = fmt.Errorf("opening the staging folder %s: %w", root, err)
+		} else {
+			locks[j.Project] = l
+		}
+		lockErrs[j.Project] = err
+	}
 	var g errgroup.Group
 	limit := o.Parallel
 	if limit <= 0 {
@@ -139,22 +171,22 @@ func Run(ctx context.Context, jobs []Job, o Options) []Result {
 	g.SetLimit(limit)
 	for i, j := range jobs {
 		g.Go(func() error {
-			res[i] = runOne(ctx, j, o)
+			if err := lockErrs[j.Project]; err != nil {
+				res[i] = Result{Job: j, Err: err}
+				return nil
+			}
+			res[i] = runOne(ctx, j, o, swept)
 			return nil
 		})
 	}
 	g.Wait()
-	done := map[string]bool{}
-	for _, j := range jobs {
-		if !done[j.Project] {
-			done[j.Project] = true
-			removeIfEmpty(j.Project)
-		}
+	for p, l := range locks {
+		removeIfEmpty(p, l)
 	}
 	return res
 }
 
-func runOne(ctx context.Context, j Job, o Options) Result {
+func runOne(ctx context.Context, j Job, o Options, swept func(string, error)) Result {
 	r := Result{Job: j}
 	sub := "python"
 	if j.PackageJSON != "" {
@@ -168,6 +200,7 @@ func runOne(ctx context.Context, j Job, o Options) Result {
 		r.Err = err
 		return r
 	}
+	sweep(j.Dir, oldStageName, swept)
 	tmp, err := newStage(StagingDir(j.Project), sub)
 	if err != nil {
 		r.Err = err

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 )
 
 // StateDir is the folder, in the project folder, where layerkit keeps its
@@ -45,10 +46,41 @@ func newStage(root, sub string) (string, error) {
 }
 
 // removeIfEmpty removes the staging folder and the state folder above it
-// when nothing else is in them (another install may still be running).
-func removeIfEmpty(project string) {
-	if os.Remove(StagingDir(project)) == nil {
+// when nothing else is in them, and only when no other install holds the
+// staging folder; then it releases the lock.
+func removeIfEmpty(project string, l *stageLock) {
+	if l.tryExclusive() && os.Remove(StagingDir(project)) == nil {
 		os.Remove(filepath.Join(project, StateDir))
+	}
+	l.unlock()
+}
+
+// Names of what an interrupted install leaves behind: a staging folder of
+// newStage in the staging folder; and, from layerkit before installs were
+// staged outside the layer folder, os.MkdirTemp's .layerkit-install-NNN and
+// the previous folder moved aside as python.layerkit-old or
+// nodejs.layerkit-old in the layer folder.
+var (
+	stageName    = regexp.MustCompile(`^(python|nodejs)-[0-9]+$`)
+	oldStageName = regexp.MustCompile(`^(\.layerkit-install-[0-9]+|python\.layerkit-old|nodejs\.layerkit-old)$`)
+)
+
+// sweep removes the folders (or symlinks) in dir whose names match, and
+// tells swept about each; a dir that does not exist holds nothing.
+func sweep(dir string, match *regexp.Regexp, swept func(string, error)) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			swept(dir, fmt.Errorf("listing leftovers of interrupted installs: %w", err))
+		}
+		return
+	}
+	for _, e := range ents {
+		if !match.MatchString(e.Name()) || e.Type()&(fs.ModeDir|fs.ModeSymlink) == 0 {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		swept(p, os.RemoveAll(p))
 	}
 }
 
