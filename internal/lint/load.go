@@ -75,11 +75,16 @@ type Artifact struct {
 // maxTextBytes bounds a metadata file read whole.
 const maxTextBytes = 1 << 20
 
-// maxBytesInFlight bounds the bytes of ELF objects that are being read
-// as streams at once: buffers grow with the data actually read, and the
-// sizes an archive declares (which may lie) are charged against this
-// before any reading starts. An object declaring more waits for all others.
+// maxBytesInFlight bounds the bytes held at once by ELF objects being read
+// as streams. Each is charged, before it starts, the least of its declared
+// size (which may lie) and maxStreamHeld; buffers then grow with the data
+// actually read.
 const maxBytesInFlight = 64 << 20
+
+// maxStreamHeld is about the most one object read as a stream holds:
+// elfcheck.InspectStream keeps an 8 MiB window and a 1 MiB tail, grown with
+// the bytes that arrive, plus the few sections it needs.
+const maxStreamHeld = 16 << 20
 
 // needsText reports whether the rules read a file's whole content.
 func needsText(p string) bool {
@@ -188,9 +193,9 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 	case f.ID.Format == elfcheck.ELF:
 		// A stream (a zip entry being inflated) is inspected as it goes by:
 		// only the ranges the inspection uses are kept, a few MiB whatever
-		// the object's size. The weight bounds how many such objects are
-		// read at once by what they declare.
-		weight := min(f.Size, maxBytesInFlight)
+		// the object's size. Each is charged what it may hold, so big
+		// objects still run side by side.
+		weight := min(f.Size, maxStreamHeld)
 		if err := inFlight.Acquire(ctx, weight); err != nil {
 			return err
 		}
