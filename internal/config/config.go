@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/layerkit/layerkit/internal/fstree"
 	"github.com/layerkit/layerkit/layers"
 )
 
@@ -180,7 +181,7 @@ func readConfigFile(name string) ([]byte, error) {
 		if fi.Mode().IsRegular() {
 			return nil
 		}
-		return &Problems{File: name, List: []string{fileKind(fi.Mode()) + ", not a regular file; a config file must be one"}}
+		return &Problems{File: name, List: []string{fstree.KindOf(fi.Mode()) + ", not a regular file; a config file must be one"}}
 	}
 	fi, err := os.Stat(name)
 	if err != nil {
@@ -208,22 +209,6 @@ func readConfigFile(name string) ([]byte, error) {
 		return nil, &Problems{File: name, List: []string{fmt.Sprintf("larger than %d bytes; a config file is a few kilobytes", MaxConfigBytes)}}
 	}
 	return data, nil
-}
-
-// fileKind names the type of file a mode describes, for messages.
-func fileKind(m fs.FileMode) string {
-	switch t := m.Type(); {
-	case t&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case t&fs.ModeSocket != 0:
-		return "a socket"
-	case t&fs.ModeDevice != 0:
-		return "a device"
-	case t&fs.ModeDir != 0:
-		return "a folder"
-	default:
-		return "a special file (" + t.String() + ")"
-	}
 }
 
 // Load reads the config for the project in dir: file when it is set,

@@ -83,23 +83,30 @@ func entryOf(p, rel string, t fs.FileMode) (Entry, error) {
 	case t.IsRegular():
 		return Entry{Path: rel, Type: TypeFile, Size: -1}, nil
 	}
-	return Entry{Path: rel, Type: TypeFile, Special: specialName(t)}, nil
+	return Entry{Path: rel, Type: TypeFile, Special: KindOf(t)}, nil
 }
 
-// specialName says what a file that is neither a file, a folder nor a link
-// is, as a person would.
-func specialName(t fs.FileMode) string {
-	switch {
+// KindOf names the type of file a mode describes, as messages show it to a
+// person: "a named pipe (FIFO)", "a socket", "a folder", "a regular file".
+func KindOf(m fs.FileMode) string {
+	switch t := m.Type(); {
 	case t&fs.ModeNamedPipe != 0:
-		return "named pipe"
+		return "a named pipe (FIFO)"
 	case t&fs.ModeSocket != 0:
-		return "socket"
+		return "a socket"
 	case t&fs.ModeCharDevice != 0:
-		return "character device"
+		return "a character device"
 	case t&fs.ModeDevice != 0:
-		return "device"
+		return "a device"
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	case t&fs.ModeSymlink != 0:
+		return "a symlink"
+	case t == 0:
+		return "a regular file"
+	default:
+		return "a special file (" + t.String() + ")"
 	}
-	return "special file (" + t.String() + ")"
 }
 
 func (d *Dir) path(name string) (string, error) {

@@ -33,7 +33,7 @@ type Entry struct {
 	// Link is a symlink's target.
 	Link string
 	// Special names what a folder entry is when it is none of the three
-	// types (a named pipe, a socket, a device): such an entry is never
+	// types, as KindOf does ("a named pipe (FIFO)"): such an entry is never
 	// opened, and no zip can hold it.
 	Special string
 }

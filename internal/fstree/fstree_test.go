@@ -48,7 +48,7 @@ func TestDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"l -> python/x.py", "pipe (named pipe)", "python/", "python/x.py"}
+	want := []string{"l -> python/x.py", "pipe (a named pipe (FIFO))", "python/", "python/x.py"}
 	if got := walk(t, d); !slices.Equal(got, want) {
 		t.Errorf("walk = %q, want %q", got, want)
 	}

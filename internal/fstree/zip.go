@@ -26,7 +26,7 @@ func OpenZip(name string) (*Zip, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w: a %s", name, ErrNotRegular, specialName(fi.Mode().Type()))
+		return nil, fmt.Errorf("%s: %w: %s", name, ErrNotRegular, KindOf(fi.Mode()))
 	}
 	r, err := zipper.OpenReader(name)
 	if err != nil {

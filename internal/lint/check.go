@@ -102,7 +102,7 @@ func (c *checker) zipProblems(a *Artifact) {
 			c.add(RuleZipCorrupt, a, f.Path, 0, "entry cannot be read back", f.ReadErr.Error())
 		}
 		if f.Special != "" {
-			fd := c.add(RuleZipUnsupported, a, f.Path, 0, "a "+f.Special+": no zip can hold it, so Lambda never receives it",
+			fd := c.add(RuleZipUnsupported, a, f.Path, 0, f.Special+": no zip can hold it, so Lambda never receives it",
 				"file type: "+f.Special)
 			fd.Symptom = "the file is missing on Lambda, or the packaging tool fails on it"
 			fd.Fix = "remove it from the folder, or exclude it from the build"

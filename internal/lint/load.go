@@ -29,7 +29,8 @@ type File struct {
 	Size int64
 	Link string
 	// Special names what a folder entry is when it is no file, folder or
-	// link (a named pipe, a socket, a device); it is never opened.
+	// link ("a named pipe (FIFO)", as fstree.KindOf says); it is never
+	// opened.
 	Special string
 	// ID is the file's format, read from its first bytes.
 	ID elfcheck.Identification

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/fstree"
 	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
 )
@@ -93,7 +94,7 @@ func PlanBuild(ctx context.Context, c *config.Config, outDir string) (*Plan, err
 			// Lstat, not open: opening a FIFO blocks until a writer comes.
 			var fi os.FileInfo
 			if fi, err = os.Lstat(real); err == nil && !fi.IsDir() {
-				err = fmt.Errorf("%s, not a folder", kindOf(fi.Mode()))
+				err = fmt.Errorf("%s, not a folder", fstree.KindOf(fi.Mode()))
 			}
 		}
 		if err != nil {

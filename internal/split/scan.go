@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/layerkit/layerkit/internal/fstree"
 	"github.com/layerkit/layerkit/internal/zipper"
 )
 
@@ -205,7 +206,7 @@ func (s *scanner) folder(ctx context.Context, p, rel string) {
 				continue
 			}
 		default:
-			problems = append(problems, &FileError{Path: cp, Err: fmt.Errorf("%w: %s, which a zip cannot hold; remove it, or exclude it", ErrSpecialFile, kindOf(mode))})
+			problems = append(problems, &FileError{Path: cp, Err: fmt.Errorf("%w: %s, which a zip cannot hold; remove it, or exclude it", ErrSpecialFile, fstree.KindOf(mode))})
 			continue
 		}
 		if !zipper.ValidName(crel) {
@@ -322,28 +323,6 @@ func checkSymlink(realRoot, p, rel string) (string, error) {
 		return "", fmt.Errorf("%w: %q resolves to %s", ErrSymlinkEscapes, target, resolved)
 	}
 	return filepath.ToSlash(target), nil
-}
-
-// kindOf names the type of file a mode describes, for messages.
-func kindOf(m fs.FileMode) string {
-	switch t := m.Type(); {
-	case t&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case t&fs.ModeSocket != 0:
-		return "a socket"
-	case t&fs.ModeCharDevice != 0:
-		return "a character device"
-	case t&fs.ModeDevice != 0:
-		return "a device"
-	case t&fs.ModeDir != 0:
-		return "a folder"
-	case t&fs.ModeSymlink != 0:
-		return "a symlink"
-	case t == 0:
-		return "a regular file"
-	default:
-		return "a special file (" + t.String() + ")"
-	}
 }
 
 func unwrapPathError(err error) error {
