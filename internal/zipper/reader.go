@@ -110,7 +110,9 @@ func OpenReader(name string) (*Reader, error) {
 func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			// A bare EOF comes from a zip64 locator or directory that
+			// points past the end of the file.
 			return nil, fmt.Errorf("not a readable zip file (%v)", err)
 		}
 		return nil, err

@@ -325,3 +325,22 @@ func TestReaderOverlapSpanning(t *testing.T) {
 		t.Fatalf("want b and c reported as overlapping a: %+v", r.Problems)
 	}
 }
+
+// A zip64 locator that points past the end of the file is "not a readable
+// zip file", as every other unreadable zip is, never a bare EOF.
+func TestReaderZip64LocatorPastEnd(t *testing.T) {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, 0x07064b50) // zip64 end of central directory locator
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint64(b, 1<<50)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, 0x06054b50) // end of central directory
+	b = append(b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
+	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
+	b = append(b, 0, 0)
+	_, err := NewReader(bytes.NewReader(b), int64(len(b)))
+	if err == nil || !strings.Contains(err.Error(), "not a readable zip file") {
+		t.Errorf("NewReader = %v, want \"not a readable zip file\"", err)
+	}
+}
