@@ -132,6 +132,7 @@ func GuessKind(a *Artifact) layers.Kind {
 // inside each (nil for a file), as layers.CheckLayout takes them.
 func topLevel(a *Artifact) map[string][]string {
 	tops := map[string][]string{}
+	seen := map[string]bool{} // "first/inner" pairs listed
 	for _, f := range a.Files {
 		if !zipper.ValidName(f.Path) {
 			continue // reported as unsafe
@@ -139,7 +140,8 @@ func topLevel(a *Artifact) map[string][]string {
 		first, rest, deeper := strings.Cut(f.Path, "/")
 		inner, _, _ := strings.Cut(rest, "/")
 		switch {
-		case deeper && !slices.Contains(tops[first], inner):
+		case deeper && !seen[first+"/"+inner]:
+			seen[first+"/"+inner] = true
 			tops[first] = append(tops[first], inner)
 		case !deeper:
 			if _, ok := tops[first]; !ok {

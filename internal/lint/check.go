@@ -413,8 +413,9 @@ func (c *checker) layout(a *Artifact) {
 			fmt.Sprintf("top-level folders: %s", strings.Join(l.Unread, ", ")))
 		return
 	}
+	linked := linkedTops(a, l.Read)
 	for _, t := range l.Unread {
-		if servedThroughLink(a, l.Read, t) {
+		if linked[t] {
 			continue
 		}
 		c.add(RuleLayoutUnread, a, t, 0, fmt.Sprintf("%s lands in /opt/%s, which the runtime does not read", t, t),
@@ -422,19 +423,17 @@ func (c *checker) layout(a *Artifact) {
 	}
 }
 
-// servedThroughLink reports whether a top-level symlink the runtime reads
-// (lib -> lib64) points into the top-level folder name, which is then read
-// through the link.
-func servedThroughLink(a *Artifact, read []string, name string) bool {
+// linkedTops returns the top-level folders that a top-level symlink the
+// runtime reads (lib -> lib64) points into: they are read through the link.
+func linkedTops(a *Artifact, read []string) map[string]bool {
+	linked := map[string]bool{}
 	for _, f := range a.Files {
-		if f.Type != zipper.TypeSymlink || !slices.Contains(read, f.Path) {
-			continue
-		}
-		if first, _, _ := strings.Cut(path.Clean(f.Link), "/"); first == name {
-			return true
+		if f.Type == zipper.TypeSymlink && slices.Contains(read, f.Path) {
+			first, _, _ := strings.Cut(path.Clean(f.Link), "/")
+			linked[first] = true
 		}
 	}
-	return false
+	return linked
 }
 
 func sortedKeys[V any](m map[string]V) []string {

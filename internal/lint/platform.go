@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -96,17 +97,25 @@ func intermediate(p string) bool {
 // intermediates, and reports a node-gyp-build package left with no binary
 // for the target. The marks go to c.away.
 func (c *checker) selectAway(a *Artifact) {
-	children := map[string][]string{} // folder -> its sub-folders
+	// Each folder's sub-folders that name a platform fitting the target: a
+	// folder for another platform beside one of these is never opened.
+	fitting := map[string]bool{} // parent folder -> has a fitting sibling
+	seen := map[string]bool{}
+	addDir := func(d string) bool {
+		if seen[d] {
+			return false
+		}
+		seen[d] = true
+		if t, ok := tagOf(path.Base(d)); ok && c.fits(t) {
+			fitting[path.Dir(d)] = true
+		}
+		return true
+	}
 	for _, f := range a.Files {
 		if f.Type == zipper.TypeDir {
-			parent := path.Dir(f.Path)
-			children[parent] = append(children[parent], path.Base(f.Path))
+			addDir(f.Path)
 		}
-		for d := path.Dir(f.Path); d != "." && d != "/"; d = path.Dir(d) { // folders a zip implies
-			parent := path.Dir(d)
-			if !slices.Contains(children[parent], path.Base(d)) {
-				children[parent] = append(children[parent], path.Base(d))
-			}
+		for d := path.Dir(f.Path); d != "." && d != "/" && addDir(d); d = path.Dir(d) { // folders a zip implies
 		}
 	}
 	prebuilds := map[string]bool{} // package folder -> a prebuild fits the target
@@ -145,21 +154,53 @@ func (c *checker) selectAway(a *Artifact) {
 			if parent == "" {
 				parent = "."
 			}
-			if (k > 0 && parts[k-1] == "binding") || slices.ContainsFunc(children[parent], func(s string) bool {
-				st, ok := tagOf(s)
-				return ok && s != d && c.fits(st)
-			}) {
+			if (k > 0 && parts[k-1] == "binding") || fitting[parent] {
 				c.away[f] = awayPlatform
 				break
 			}
 		}
 	}
-	for _, pkg := range sortedKeys(prebuilds) {
-		if prebuilds[pkg] {
-			continue
-		}
-		c.missingPrebuild(a, pkg)
+	if !slices.Contains(slices.Collect(maps.Values(prebuilds)), false) {
+		return
 	}
+	// What each package without a fitting prebuild has instead: a compiled
+	// build/Release/*.node, a JavaScript fallback, prebuilds for others.
+	alt := map[string]*prebuildAlternatives{}
+	for pkg, ok := range prebuilds {
+		if !ok {
+			alt[pkg] = &prebuildAlternatives{}
+		}
+	}
+	for _, f := range a.Files {
+		p := "/" + f.Path // so that a package at the root has the prefix ""
+		if i := strings.LastIndex(p, "/build/Release/"); i >= 0 && strings.HasSuffix(p, ".node") {
+			if x := alt[strings.TrimPrefix(p[:i], "/")]; x != nil {
+				x.built = true
+			}
+		}
+		if path.Base(p) == "fallback.js" {
+			if x := alt[strings.TrimPrefix(path.Dir(p), "/")]; x != nil {
+				x.fallback = true
+			}
+		}
+		if i := strings.LastIndex(p, "/prebuilds/"); i >= 0 {
+			if x := alt[strings.TrimPrefix(p[:i], "/")]; x != nil {
+				if d, _, ok := strings.Cut(p[i+len("/prebuilds/"):], "/"); ok && !slices.Contains(x.have, d) {
+					x.have = append(x.have, d)
+				}
+			}
+		}
+	}
+	for _, pkg := range sortedKeys(alt) {
+		c.missingPrebuild(a, pkg, alt[pkg])
+	}
+}
+
+// prebuildAlternatives is what a node-gyp-build package holds besides a
+// prebuild for the target.
+type prebuildAlternatives struct {
+	built, fallback bool
+	have            []string // the platforms prebuilds/ has
 }
 
 // prebuildFits reports whether node-gyp-build could load the file name in
@@ -188,29 +229,12 @@ func (c *checker) prebuildFits(dir, name string) bool {
 // for the target: an error unless a compiled build/Release/*.node can serve,
 // or the package falls back to JavaScript (fallback.js), when it is a
 // warning that the package runs without its native speed.
-func (c *checker) missingPrebuild(a *Artifact, pkg string) {
+func (c *checker) missingPrebuild(a *Artifact, pkg string, x *prebuildAlternatives) {
 	prefix := pkg + "/"
 	if pkg == "" {
 		prefix = ""
 	}
-	var built, fallback bool
-	var have []string
-	for _, f := range a.Files {
-		rest, ok := strings.CutPrefix(f.Path, prefix)
-		if !ok {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(rest, "build/Release/") && strings.HasSuffix(rest, ".node"):
-			built = true
-		case rest == "fallback.js":
-			fallback = true
-		case strings.HasPrefix(rest, "prebuilds/") && strings.Count(rest, "/") >= 2:
-			if d := strings.Split(rest, "/")[1]; !slices.Contains(have, d) {
-				have = append(have, d)
-			}
-		}
-	}
+	built, fallback, have := x.built, x.fallback, x.have
 	if built {
 		return // build/Release is judged by the usual rules
 	}
