@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/layerkit/layerkit/internal/build"
 	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/report"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
@@ -141,7 +143,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	if opts.IO.ErrTTY && opts.Format == "text" {
 		progress = func(a *split.Artifact, done bool) {
 			if !done {
-				fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kzipping %s (%d entries)…", a.Path, len(a.Entries))
+				fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kzipping %s (%d entries)…", report.Printable(a.Path), len(a.Entries))
 			} else {
 				fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
 			}
@@ -154,14 +156,14 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	}
 	w := opts.IO.ErrOut
 	for _, n := range res.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
+		printLine(w, "note: %s", n)
 	}
 	var deadBytes int64
 	var reasons []string
 	count := map[string]int{}
 	for _, e := range res.Excluded {
 		if e.Secret {
-			fmt.Fprintf(w, "warning: left out %s: looks like a secret (%s); secrets are never packaged\n", e.Path, e.Reason)
+			printLine(w, "warning: left out %s: looks like a secret (%s); secrets are never packaged", e.Path, e.Reason)
 			continue
 		}
 		if count[e.Reason] == 0 {
@@ -178,10 +180,10 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		fmt.Fprintf(w, "note: left out %s of excluded paths (%s)\n", humanBytes(deadBytes), strings.Join(parts, ", "))
 	}
 	for _, s := range res.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", s)
+		printLine(w, "warning: %s", s)
 	}
 	for _, r := range res.Removed {
-		fmt.Fprintf(w, "note: removed %s, which this build no longer makes\n", r)
+		printLine(w, "note: removed %s, which this build no longer makes", r)
 	}
 	if opts.Format == "json" {
 		rep := buildReport{Out: res.Out, Manifest: res.Manifest, Excluded: res.Excluded, Warnings: res.Warnings, Reused: res.Reused, Unchanged: res.Unchanged, Removed: res.Removed}
@@ -214,4 +216,11 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	fmt.Fprintf(opts.IO.Out, "wrote %d zips%s and %s\n", len(res.Manifest.Artifacts), kept,
 		strings.TrimPrefix(filepath.Join(res.Out, layers.ManifestFile), "./"))
 	return nil
+}
+
+// printLine writes one line for a person to stderr with control characters
+// escaped: names come from the project's files, and an escape sequence in
+// one could rewrite or hide what the terminal shows.
+func printLine(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, report.Printable(fmt.Sprintf(format, args...)))
 }
