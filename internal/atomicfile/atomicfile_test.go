@@ -29,19 +29,22 @@ func TestWriteFile(t *testing.T) {
 }
 
 func TestIsTemp(t *testing.T) {
-	for name, want := range map[string]bool{
-		".main.zip.tmp-1409908819":             true,
-		".manifest.json.tmp-7":                 true,
-		".deps-python3.12-x86_64.zip.tmp-1234": true,
-		"main.zip":                             false,
-		"main.zip.tmp-12":                      false,
-		".main.zip.tmp-":                       false,
-		".main.zip.tmp-12x":                    false,
-		"..tmp-1":                              false,
-		".tmp-1":                               false,
+	for name, want := range map[string][2]bool{ // IsTemp, IsLegacyTemp
+		".main.zip.layerkit-tmp-1409908819":  {true, false},
+		".notes.layerkit-tmp-7":              {true, false},
+		".main.zip.tmp-1409908819":           {false, true},
+		".manifest.json.tmp-7":               {false, true},
+		".deps-python3.12-x86_64.zip.tmp-12": {false, true},
+		".important.tmp-99":                  {false, false}, // someone else's
+		"main.zip":                           {false, false},
+		"main.zip.tmp-12":                    {false, false},
+		".main.zip.tmp-":                     {false, false},
+		".main.zip.layerkit-tmp-12x":         {false, false},
+		"..tmp-1":                            {false, false},
+		".tmp-1":                             {false, false},
 	} {
-		if got := IsTemp(name); got != want {
-			t.Errorf("IsTemp(%q) = %v, want %v", name, got, want)
+		if got := [2]bool{IsTemp(name), IsLegacyTemp(name)}; got != want {
+			t.Errorf("IsTemp, IsLegacyTemp(%q) = %v, want %v", name, got, want)
 		}
 	}
 	dir, err := os.OpenRoot(t.TempDir())

@@ -146,8 +146,10 @@ func (o *output) subfolder(name string, create bool) (*os.Root, error) {
 
 // sweep removes the temporary files an interrupted build left in the
 // output folder, its layers/ and its cache: files named as
-// atomicfile.IsTemp recognises, and regular (a folder or link of that name
-// is left alone). Holding the lock, no other build is writing them. It
+// atomicfile.IsTemp recognises (or IsLegacyTemp, for earlier versions'
+// zips and manifest; any earlier temporary name in the cache folder, which
+// is layerkit's own), and regular (a folder or link of that name is left
+// alone). Holding the lock, no other build is writing them. It
 // returns their paths.
 func (o *output) sweep() ([]string, error) {
 	var removed []string
@@ -168,7 +170,7 @@ func (o *output) sweep() ([]string, error) {
 			return removed, fmt.Errorf("listing %s: %w", filepath.Join(o.path, r.name), err)
 		}
 		for _, n := range names {
-			if !atomicfile.IsTemp(n) {
+			if !atomicfile.IsTemp(n) && !(atomicfile.IsLegacyTemp(n) || r.dir == o.cache && atomicfile.IsLegacyTempAny(n)) {
 				continue
 			}
 			if fi, err := r.dir.Lstat(n); err != nil || !fi.Mode().IsRegular() {

@@ -278,11 +278,11 @@ func TestInterruptedBuildLeftoversSwept(t *testing.T) {
 	if _, err := tryBuild(t, dir, nil); err != nil {
 		t.Fatal(err)
 	}
-	left := []string{".main.zip.tmp-1409908819", "layers/.deps-python3.12-x86_64.zip.tmp-12", build.CacheDir + "/.main.zip.index.json.tmp-3", ".manifest.json.tmp-77"}
+	left := []string{".main.zip.tmp-1409908819", ".main.zip.layerkit-tmp-55", "layers/.deps-python3.12-x86_64.zip.tmp-12", build.CacheDir + "/.main.zip.index.json.tmp-3", ".manifest.json.tmp-77"}
 	for _, name := range left {
 		must(t, os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte("partial"), 0o600))
 	}
-	mine := []string{".notes.tmp-draft", "layers/notes.tmp-12", "keep.zip.tmp-1"}
+	mine := []string{".notes.tmp-draft", "layers/notes.tmp-12", "keep.zip.tmp-1", ".important.tmp-99"}
 	for _, name := range mine {
 		must(t, os.WriteFile(filepath.Join(out, filepath.FromSlash(name)), []byte("mine"), 0o644))
 	}
