@@ -74,7 +74,7 @@ func TestSymlinkEscapesThroughLinks(t *testing.T) {
 		chain += "../"
 	}
 	chain += "etc/passwd" // lexically python/etc/passwd
-	dir := tree(t, map[string]string{"python/d1/d2/b": "->../..", "python/a": "->" + chain, "python/ok": "->d1/d2/b/x"})
+	dir := tree(t, map[string]string{"python/d1/d2/b": "->../..", "python/a": "->" + chain, "python/ok": "->d1/d2/b/x.py", "python/x.py": "x"})
 	got := ruleSet(Check(&Bundle{Mounts: layerMounts(load(t, dir, layers.KindLayer))}))
 	if !slices.Equal(got, []string{"LK191 python/a"}) {
 		t.Errorf("folder: findings = %q", got)
@@ -193,5 +193,20 @@ func writeLyingZip(t testing.TB, name string, data []byte, n int, declared uint6
 	}
 	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A symlink that stays inside but resolves to nothing, or loops, is LK197;
+// one served by another layer is fine.
+func TestDanglingSymlinks(t *testing.T) {
+	a := load(t, tree(t, map[string]string{
+		"python/settings": "->.env", "python/l1": "->l2", "python/l2": "->l1",
+		"python/ok": "->../lib/libx.so", "python/app.py": "x",
+	}), layers.KindLayer)
+	lib := load(t, tree(t, map[string]string{"lib/libx.so": "x"}), layers.KindLayer)
+	got := ruleSet(Check(&Bundle{Mounts: layerMounts(a, lib)}))
+	want := []string{"LK197 python/l1", "LK197 python/l2", "LK197 python/settings"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings = %q, want %q", got, want)
 	}
 }

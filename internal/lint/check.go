@@ -112,8 +112,9 @@ func (c *checker) zipProblems(a *Artifact) {
 
 // linkEscapes reports the artifact's symlinks that leave its root once
 // resolved against its other links, as an extraction would create them:
-// through another symlink, or past a NUL that ends the target early. Links
-// whose own text already escapes were reported when the tree was read.
+// through another symlink, or past a NUL that ends the target early (links
+// whose own text already escapes were reported when the tree was read);
+// and those that stay inside but resolve to nothing in the bundle.
 func (c *checker) linkEscapes(a *Artifact) {
 	var own vfs
 	reported := map[string]bool{}
@@ -138,6 +139,11 @@ func (c *checker) linkEscapes(a *Artifact) {
 		if _, escaped, _ := own.resolve("/"+f.Path, true); escaped {
 			c.add(RuleSymlinkEscape, a, f.Path, 0, mustRule(RuleSymlinkEscape).Summary,
 				fmt.Sprintf("symlink to %q leaves %s once the links it passes through are followed", f.Link, a.Name))
+			continue
+		}
+		if _, ok := c.vfs.lookup(c.mount[a] + "/" + f.Path); !ok {
+			c.add(RuleSymlinkDangling, a, f.Path, 0, fmt.Sprintf("symlink to %q resolves to nothing", f.Link),
+				fmt.Sprintf("%s/%s -> %s: missing, a loop, or a file used as a folder", c.mount[a], f.Path, f.Link))
 		}
 	}
 }

@@ -55,6 +55,7 @@ const (
 	RuleZipOverlap      = "LK194"
 	RuleZipUnsupported  = "LK195"
 	RuleZipCorrupt      = "LK196"
+	RuleSymlinkDangling = "LK197"
 )
 
 var rules = []Rule{
@@ -218,6 +219,11 @@ var rules = []Rule{
 		Symptom: "deploy fails or the file arrives corrupt",
 		Fix:     "rebuild the zip",
 		Details: "The entry's data does not decompress to its declared size and CRC-32."},
+	{ID: RuleSymlinkDangling, Name: "symlink-dangling", Severity: Warning,
+		Summary: "symlink that resolves to nothing in the package or its layers",
+		Symptom: "'No such file or directory' when the code opens or imports it",
+		Fix:     "package the file it points at, or remove the link (layerkit build refuses a link to a file it leaves out)",
+		Details: "Each symlink is resolved as Lambda's file system would, one component at a time across the function's code and its layers, following other links (40 at most). A link whose target is missing, or that loops, serves nothing. A warning, not an error: packages sometimes carry links to files nothing opens."},
 }
 
 // Rules returns every rule, ordered by ID.
