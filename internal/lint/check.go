@@ -569,16 +569,16 @@ func (c *checker) sizes() {
 				fmt.Sprintf("%d >= %d bytes", a.ArchiveBytes, layers.MaxDirectUploadBytes))
 		}
 	}
-	what := "function code plus layers"
+	what := "function code plus layers unzip"
 	if len(c.b.Package()) == 1 {
-		what = "this package alone"
+		what = "this package alone unzips"
 	}
 	if total >= layers.MaxUnzippedBytes {
-		c.add(RuleSizeUnzipped, nil, "", 0, fmt.Sprintf("%s unzip to %s (%d bytes), over Lambda's limit by %s", what, formatBytes(total), total, formatBytes(total-layers.MaxUnzippedBytes+1)),
+		c.add(RuleSizeUnzipped, nil, "", 0, fmt.Sprintf("%s to %s (%d bytes), over Lambda's limit by %s", what, formatBytes(total), total, formatBytes(total-layers.MaxUnzippedBytes+1)),
 			fmt.Sprintf("%d >= %d bytes; largest: %s", total, layers.MaxUnzippedBytes, topContributors(by, 5)))
 	}
 	if total > layers.MaxImageBytes {
-		c.add(RuleSizeImage, nil, "", 0, fmt.Sprintf("%s unzip to %s, over the 10 GB container image limit", what, formatBytes(total)),
+		c.add(RuleSizeImage, nil, "", 0, fmt.Sprintf("%s to %s, over the 10 GB container image limit", what, formatBytes(total)),
 			fmt.Sprintf("%d > %d bytes", total, int64(layers.MaxImageBytes)))
 	}
 	if n := len(c.b.Layers()); n > layers.MaxLayers {
