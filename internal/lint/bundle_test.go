@@ -4,14 +4,18 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"debug/elf"
 	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/layerkit/layerkit/internal/elfcheck"
+	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
 )
 
@@ -208,5 +212,42 @@ func TestDanglingSymlinks(t *testing.T) {
 	want := []string{"LK197 python/l1", "LK197 python/l2", "LK197 python/settings"}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings = %q, want %q", got, want)
+	}
+}
+
+// A DT_NEEDED name that is a folder in the bundle does not satisfy the
+// loader (and must not crash the check).
+func TestNeededNamesAFolder(t *testing.T) {
+	got := ruleSet(checkLayer(t, map[string]string{
+		"python/pkg/libneeds.so": "@libneeds-x86_64.so",
+		"lib/libmissing.so.1/x":  "x",
+	}, "python3.12-x86_64"))
+	if !slices.Equal(got, []string{"LK120 python/pkg/libneeds.so"}) {
+		t.Errorf("findings = %q", got)
+	}
+}
+
+// An object naming thousands of missing libraries gets a finding for each
+// of the first few and one for the rest.
+func TestManyMissingLibraries(t *testing.T) {
+	var needed []string
+	for i := range 1000 {
+		needed = append(needed, fmt.Sprintf("libm%d.so", i))
+	}
+	a := &Artifact{Name: "l", Kind: layers.KindLayer, Files: []File{{
+		Path: "python/x.so", Type: zipper.TypeFile, Size: 1, ID: elfcheck.Identification{Format: elfcheck.ELF},
+		Header:    elfcheck.Header{Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_X86_64},
+		HasHeader: true, ELF: &elfcheck.ELFInfo{Type: elf.ET_DYN, Needed: needed},
+	}}}
+	var n int
+	var last string
+	for _, f := range Check(&Bundle{Target: target(t, "python3.12-x86_64"), Mounts: layerMounts(a)}) {
+		if f.Rule == RuleLibMissing {
+			n++
+			last = f.Message
+		}
+	}
+	if n != maxMissingPerObject+1 || !strings.Contains(last, "984 more libraries") {
+		t.Errorf("%d LK120 findings, the last %q", n, last)
 	}
 }

@@ -291,6 +291,7 @@ func (c *checker) needed(a *Artifact, f *File) {
 		searched = searched[:maxEvidenceBytes] + fmt.Sprintf("… (%d folders)", len(dirs))
 	}
 	seen := map[string]bool{}
+	missing, more := 0, []string(nil)
 	for _, lib := range f.ELF.Needed {
 		if strings.Contains(lib, "/") || osLibraries[lib] || seen[lib] {
 			continue
@@ -302,8 +303,8 @@ func (c *checker) needed(a *Artifact, f *File) {
 		found, wrong := false, ""
 		for _, d := range dirs {
 			e, ok := c.vfs.lookup(d + "/" + lib)
-			if !ok {
-				continue
+			if !ok || !e.isFile() {
+				continue // the loader skips a folder of that name
 			}
 			if e.f.HasHeader && e.f.Header.Class == elf.ELFCLASS64 && (c.arch == "" || uint16(e.f.Header.Machine) == c.arch.ELFMachine()) {
 				found = true
@@ -324,10 +325,27 @@ func (c *checker) needed(a *Artifact, f *File) {
 				"found "+wrong+"; searched "+searched)
 			continue
 		}
+		if missing++; missing > maxMissingPerObject {
+			more = append(more, lib)
+			continue
+		}
 		c.add(RuleLibMissing, a, f.Path, 0, fmt.Sprintf("needs %s, which is not in the package, its layers or %s", lib, c.os.Name()),
 			"DT_NEEDED "+lib+"; searched "+searched)
 	}
+	if len(more) > 0 {
+		shown := strings.Join(more[:min(len(more), 8)], ", ")
+		if len(more) > 8 {
+			shown += ", …"
+		}
+		c.add(RuleLibMissing, a, f.Path, 0, fmt.Sprintf("needs %d more libraries that are not in the package, its layers or %s", len(more), c.os.Name()),
+			"DT_NEEDED "+shown+"; searched "+searched)
+	}
 }
+
+// maxMissingPerObject is how many missing libraries of one object get a
+// finding each; the rest are summed up in one, so that an object naming
+// thousands cannot flood the report.
+const maxMissingPerObject = 16
 
 func (c *checker) nodeAddon(a *Artifact, f *File) {
 	if c.runtime == nil || c.runtime.Family() != "nodejs" || c.runtime.NodeModuleVersion() == 0 {
