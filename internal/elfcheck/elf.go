@@ -26,6 +26,10 @@ type ELFInfo struct {
 	// "$ORIGIN/../lib" stays as written. Each folder appears once, and at
 	// most MaxRunPath of them.
 	RunPath []string
+	// RPath says RunPath comes from DT_RPATH (there is no DT_RUNPATH): the
+	// loader then also searches it for what this object's dependencies
+	// need, and theirs, which DT_RUNPATH never serves.
+	RPath bool
 	// Versions maps each library named in .gnu.version_r to the symbol
 	// versions needed from it: "libc.so.6" -> ["GLIBC_2.17", "GLIBC_2.34"],
 	// each once.

@@ -419,6 +419,7 @@ func (p *parser) dynamic(info *ELFInfo) error {
 	}
 	if len(runpath) == 0 {
 		runpath = rpath // the loader ignores DT_RPATH when DT_RUNPATH is set
+		info.RPath = len(rpath) > 0
 	}
 	dirs := map[string]bool{}
 	for _, rp := range runpath {

@@ -251,3 +251,58 @@ func TestManyMissingLibraries(t *testing.T) {
 		t.Errorf("%d LK120 findings, the last %q", n, last)
 	}
 }
+
+// elfFile is an x86_64 shared object that needs libs, searching runPath.
+func elfFile(p string, runPath []string, libs ...string) File {
+	return File{Path: p, Type: zipper.TypeFile, Size: 1, ID: elfcheck.Identification{Format: elfcheck.ELF},
+		Header:    elfcheck.Header{Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_X86_64},
+		HasHeader: true, ELF: &elfcheck.ELFInfo{Type: elf.ET_DYN, Needed: libs, RunPath: runPath}}
+}
+
+// A library the loader already has is taken by its name: psycopg-binary's
+// libgssapi_krb5 has no RUNPATH and finds libkrb5 because libpq, which
+// loads both, already did. A library nothing loads stays missing.
+func TestLibraryAlreadyLoaded(t *testing.T) {
+	libs := []string{"$ORIGIN"}
+	a := &Artifact{Name: "l", Kind: layers.KindLayer, Files: []File{
+		elfFile("python/psycopg_binary/_psycopg.so", []string{"$ORIGIN/../psycopg_binary.libs"}, "libpq.so.5"),
+		elfFile("python/psycopg_binary.libs/libpq.so.5", libs, "libgssapi_krb5.so.2", "libkrb5.so.3"),
+		elfFile("python/psycopg_binary.libs/libgssapi_krb5.so.2", nil, "libkrb5.so.3", "libnowhere.so.1"),
+		elfFile("python/psycopg_binary.libs/libkrb5.so.3", nil),
+		elfFile("python/other/lonely.so", nil, "libkrb5.so.3"),
+	}}
+	got := ruleSet(Check(&Bundle{Target: target(t, "python3.12-x86_64"), Mounts: layerMounts(a)}))
+	want := []string{"LK120 python/other/lonely.so", "LK120 python/psycopg_binary.libs/libgssapi_krb5.so.2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings = %q, want %q", got, want)
+	}
+}
+
+// An object without DT_RUNPATH is also served by the DT_RPATH of the
+// objects that load it, down the chain; DT_RUNPATH is never inherited.
+func TestRPathInherited(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		rpath bool
+		want  []string
+	}{
+		{"DT_RPATH", true, nil},
+		{"DT_RUNPATH", false, []string{"LK120 python/x.libs/libgssapi.so.2", "LK120 python/x.libs/libkrb5.so.3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pq := elfFile("python/x.libs/libpq.so.5", []string{"$ORIGIN"}, "libgssapi.so.2")
+			pq.ELF.RPath = tt.rpath
+			a := &Artifact{Name: "l", Kind: layers.KindLayer, Files: []File{
+				elfFile("python/x/_ext.so", []string{"$ORIGIN/../x.libs"}, "libpq.so.5"),
+				pq,
+				elfFile("python/x.libs/libgssapi.so.2", nil, "libkrb5.so.3"),
+				elfFile("python/x.libs/libkrb5.so.3", nil, "libk5crypto.so.3"),
+				elfFile("python/x.libs/libk5crypto.so.3", nil),
+			}}
+			got := ruleSet(Check(&Bundle{Target: target(t, "python3.12-x86_64"), Mounts: layerMounts(a)}))
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

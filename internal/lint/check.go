@@ -16,16 +16,26 @@ import (
 
 // checker holds what every rule needs while one bundle is checked.
 type checker struct {
-	b        *Bundle
-	runtime  *layers.Runtime // nil when unknown
-	arch     layers.Arch     // "" when unknown
-	target   string
-	glibc    string // the runtime OS's glibc, or the newest OS's
-	os       layers.OS
-	vfs      vfs
-	mount    map[*Artifact]string // where each artifact is laid out
-	away     map[*File]string     // files Lambda never opens, and why
-	findings []Finding
+	b       *Bundle
+	runtime *layers.Runtime // nil when unknown
+	arch    layers.Arch     // "" when unknown
+	target  string
+	glibc   string // the runtime OS's glibc, or the newest OS's
+	os      layers.OS
+	vfs     vfs
+	mount   map[*Artifact]string // where each artifact is laid out
+	away    map[*File]string     // files Lambda never opens, and why
+	// loads maps each object (by its path on Lambda) to the libraries it
+	// loads and the files they resolve to; loadedBy lists the objects that
+	// load each file.
+	loads    map[string]map[string]string
+	loadedBy map[string][]string
+	// rpath holds the DT_RPATH folders of objects that have them (no
+	// DT_RUNPATH), expanded; runPath marks objects with DT_RUNPATH.
+	rpath      map[string][]string
+	runPath    map[string]bool
+	unresolved []unresolved
+	findings   []Finding
 }
 
 // Check runs every rule over the bundle and returns the findings, sorted.
@@ -41,6 +51,8 @@ func Check(b *Bundle) []Finding {
 	c.vfs = newVFS(b)
 	c.mount = map[*Artifact]string{}
 	c.away = map[*File]string{}
+	c.loads, c.loadedBy = map[string]map[string]string{}, map[string][]string{}
+	c.rpath, c.runPath = map[string][]string{}, map[string]bool{}
 	for _, m := range b.Mounts {
 		if _, ok := c.mount[m.Artifact]; !ok {
 			c.mount[m.Artifact] = m.Path
@@ -59,6 +71,7 @@ func Check(b *Bundle) []Finding {
 		}
 		c.deadWeight(a)
 	}
+	c.settleMissing()
 	c.sizes()
 	Sort(c.findings)
 	return c.findings
@@ -274,7 +287,10 @@ var osLibraries = map[string]bool{
 	"libstdc++.so.6": true, "libgcc_s.so.1": true, "libz.so.1": true,
 }
 
-// needed resolves each DT_NEEDED library as Lambda's loader would.
+// needed resolves each DT_NEEDED library as Lambda's loader would, from
+// the object's own RUNPATH and the search path. What resolves is recorded
+// as an edge; what does not waits for settleMissing, since the loader also
+// takes a library that is already loaded when the object is.
 func (c *checker) needed(a *Artifact, f *File) {
 	self := c.mount[a] + "/" + f.Path
 	origin := path.Dir(self)
@@ -285,13 +301,18 @@ func (c *checker) needed(a *Artifact, f *File) {
 			runPath = append(runPath, d)
 		}
 	}
+	if f.ELF.RPath {
+		c.rpath[self] = runPath
+	}
+	if len(runPath) > 0 && !f.ELF.RPath {
+		c.runPath[self] = true
+	}
 	dirs := append(runPath, c.b.SearchPath()...)
 	searched := strings.Join(dirs, ":")
 	if len(searched) > maxEvidenceBytes {
 		searched = searched[:maxEvidenceBytes] + fmt.Sprintf("… (%d folders)", len(dirs))
 	}
 	seen := map[string]bool{}
-	missing, more := 0, []string(nil)
 	for _, lib := range f.ELF.Needed {
 		if strings.Contains(lib, "/") || osLibraries[lib] || seen[lib] {
 			continue
@@ -300,46 +321,166 @@ func (c *checker) needed(a *Artifact, f *File) {
 		if c.runtime != nil && c.runtime.Family() == "python" && strings.HasPrefix(lib, "libpython"+c.runtime.LanguageVersion()) {
 			continue // in /var/lang/lib
 		}
-		found, wrong := false, ""
-		for _, d := range dirs {
-			e, ok := c.vfs.lookup(d + "/" + lib)
-			if !ok || !e.isFile() {
-				continue // the loader skips a folder of that name
-			}
-			if e.f.HasHeader && e.f.Header.Class == elf.ELFCLASS64 && (c.arch == "" || uint16(e.f.Header.Machine) == c.arch.ELFMachine()) {
-				found = true
-				break
-			}
-			if wrong == "" {
-				wrong = fmt.Sprintf("%s (%s in %s)", d+"/"+lib, e.f.Path, e.a.Name)
-				if e.f.HasHeader {
-					wrong += ": e_machine=" + e.f.Header.Machine.String()
-				}
-			}
-		}
-		if found {
-			continue
-		}
-		if wrong != "" {
+		found, wrong := c.search(dirs, lib)
+		switch {
+		case found != "":
+			c.link(self, lib, found)
+		case wrong != "":
 			c.add(RuleLibWrongMachine, a, f.Path, 0, fmt.Sprintf("needs %s, which resolves only to a file for another CPU", lib),
 				"found "+wrong+"; searched "+searched)
-			continue
+		default:
+			c.unresolved = append(c.unresolved, unresolved{a: a, f: f, self: self, lib: lib, searched: searched})
 		}
-		if missing++; missing > maxMissingPerObject {
-			more = append(more, lib)
-			continue
-		}
-		c.add(RuleLibMissing, a, f.Path, 0, fmt.Sprintf("needs %s, which is not in the package, its layers or %s", lib, c.os.Name()),
-			"DT_NEEDED "+lib+"; searched "+searched)
 	}
-	if len(more) > 0 {
+}
+
+// search looks for lib in dirs as the loader does: the first file of that
+// name that is a 64-bit object for the target's CPU. found is its path;
+// wrong describes the first file of that name for another CPU.
+func (c *checker) search(dirs []string, lib string) (found, wrong string) {
+	for _, d := range dirs {
+		e, ok := c.vfs.lookup(d + "/" + lib)
+		if !ok || !e.isFile() {
+			continue // the loader skips a folder of that name
+		}
+		if e.f.HasHeader && e.f.Header.Class == elf.ELFCLASS64 && (c.arch == "" || uint16(e.f.Header.Machine) == c.arch.ELFMachine()) {
+			return d + "/" + lib, ""
+		}
+		if wrong == "" {
+			wrong = fmt.Sprintf("%s (%s in %s)", d+"/"+lib, e.f.Path, e.a.Name)
+			if e.f.HasHeader {
+				wrong += ": e_machine=" + e.f.Header.Machine.String()
+			}
+		}
+	}
+	return "", wrong
+}
+
+// unresolved is a DT_NEEDED library no folder the object searches holds.
+type unresolved struct {
+	a         *Artifact
+	f         *File
+	self, lib string
+	searched  string
+}
+
+// maxLoaders bounds how many objects that load an object, directly or
+// through others, settleMissing looks at for one library.
+const maxLoaders = 256
+
+// link records that the object self loads lib from the file found.
+func (c *checker) link(self, lib, found string) {
+	if c.loads[self] == nil {
+		c.loads[self] = map[string]string{}
+	}
+	c.loads[self][lib] = found
+	c.loadedBy[found] = append(c.loadedBy[found], self)
+}
+
+// maxSettlePasses bounds the passes of settleMissing: each resolves the
+// libraries of objects one more step down a chain of loaders.
+const maxSettlePasses = 32
+
+// settleMissing reports the libraries that resolve nowhere once the
+// loader's two other ways are counted: a library already loaded (by an
+// object that loads this one, directly or through others) is taken by its
+// name, and an object without DT_RUNPATH is also served by the DT_RPATH of
+// every object on the chain that loaded it. psycopg-binary's bundled
+// libraries rely on both. What resolves so adds to the chains, so the
+// passes repeat until nothing more resolves.
+func (c *checker) settleMissing() {
+	settled := make([]bool, len(c.unresolved))
+	for range maxSettlePasses {
+		changed := false
+		for i, u := range c.unresolved {
+			if settled[i] {
+				continue
+			}
+			found := c.loadedAlongside(u.self, u.lib)
+			if found == "" && !c.runPath[u.self] {
+				found = c.inheritedRPath(u.self, u.lib)
+			}
+			if found != "" {
+				c.link(u.self, u.lib, found)
+				settled[i], changed = true, true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	missing := map[*File][]string{}
+	for i, u := range c.unresolved {
+		if settled[i] {
+			continue
+		}
+		missing[u.f] = append(missing[u.f], u.lib)
+		if n := len(missing[u.f]); n <= maxMissingPerObject {
+			c.add(RuleLibMissing, u.a, u.f.Path, 0, fmt.Sprintf("needs %s, which is not in the package, its layers or %s", u.lib, c.os.Name()),
+				"DT_NEEDED "+u.lib+"; searched "+u.searched)
+		}
+	}
+	for i, u := range c.unresolved {
+		libs := missing[u.f]
+		if settled[i] || len(libs) <= maxMissingPerObject || u.lib != libs[len(libs)-1] {
+			continue
+		}
+		more := libs[maxMissingPerObject:]
 		shown := strings.Join(more[:min(len(more), 8)], ", ")
 		if len(more) > 8 {
 			shown += ", …"
 		}
-		c.add(RuleLibMissing, a, f.Path, 0, fmt.Sprintf("needs %d more libraries that are not in the package, its layers or %s", len(more), c.os.Name()),
-			"DT_NEEDED "+shown+"; searched "+searched)
+		c.add(RuleLibMissing, u.a, u.f.Path, 0, fmt.Sprintf("needs %d more libraries that are not in the package, its layers or %s", len(more), c.os.Name()),
+			"DT_NEEDED "+shown+"; searched "+u.searched)
 	}
+}
+
+// inheritedRPath returns where lib is found in the DT_RPATH of an object
+// that loads self, directly or through others: for an object without
+// DT_RUNPATH the loader searches the DT_RPATH of every object on the chain
+// that loaded it (psycopg-binary's libgssapi_krb5 finds libkrb5 through
+// libpq's RPATH $ORIGIN).
+func (c *checker) inheritedRPath(self, lib string) (found string) {
+	c.anyLoader(self, func(loader string) bool {
+		if dirs := c.rpath[loader]; len(dirs) > 0 {
+			found, _ = c.search(dirs, lib)
+		}
+		return found != ""
+	})
+	return found
+}
+
+// anyLoader reports whether ok holds for an object that loads self,
+// directly or through others, looking at most at maxLoaders of them.
+func (c *checker) anyLoader(self string, ok func(loader string) bool) bool {
+	seen := map[string]bool{self: true}
+	queue := []string{self}
+	for len(queue) > 0 && len(seen) <= maxLoaders {
+		o := queue[0]
+		queue = queue[1:]
+		for _, parent := range c.loadedBy[o] {
+			if seen[parent] {
+				continue
+			}
+			if ok(parent) {
+				return true
+			}
+			seen[parent] = true
+			queue = append(queue, parent)
+		}
+	}
+	return false
+}
+
+// loadedAlongside returns the file an object that loads self, directly or
+// through others, itself loads as lib, or "": by the time self's needs are
+// resolved the loader has it, and takes it by name.
+func (c *checker) loadedAlongside(self, lib string) (found string) {
+	c.anyLoader(self, func(loader string) bool {
+		found = c.loads[loader][lib]
+		return found != ""
+	})
+	return found
 }
 
 // maxMissingPerObject is how many missing libraries of one object get a

@@ -12,7 +12,7 @@ func loadDirTree(ctx context.Context, dir string) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Load(ctx, d)
+	return Load(ctx, d, LoadOptions{})
 }
 
 // loadZipTree loads a zip as the source package does: its archive goes in
@@ -23,7 +23,7 @@ func loadZipTree(ctx context.Context, p string) (*Artifact, error) {
 		return nil, err
 	}
 	defer z.Close()
-	a, err := Load(ctx, z)
+	a, err := Load(ctx, z, LoadOptions{})
 	if err != nil {
 		return nil, err
 	}

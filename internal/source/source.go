@@ -31,6 +31,8 @@ type Request struct {
 	// build they select which of its targets to check.
 	Runtime string
 	Arch    layers.Arch
+	// Verify reads every zip entry whole, checking its size and CRC-32.
+	Verify bool
 }
 
 // Result is what a check run found.
@@ -64,7 +66,7 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		if a, ok := loaded[p]; ok {
 			return a, nil
 		}
-		a, err := Load(ctx, p)
+		a, err := Load(ctx, p, lint.LoadOptions{Verify: req.Verify})
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +161,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 // (a named pipe, a device) is refused before it is opened. A zip's archive
 // goes to Lambda in the request, as far as anything here knows, so the
 // direct-upload limit applies to it.
-func Load(ctx context.Context, p string) (*lint.Artifact, error) {
+func Load(ctx context.Context, p string, opts lint.LoadOptions) (*lint.Artifact, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, err
@@ -170,14 +172,14 @@ func Load(ctx context.Context, p string) (*lint.Artifact, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lint.Load(ctx, d)
+		return lint.Load(ctx, d, opts)
 	case fi.Mode().IsRegular():
 		z, err := fstree.OpenZip(p)
 		if err != nil {
 			return nil, err
 		}
 		defer z.Close()
-		a, err := lint.Load(ctx, z)
+		a, err := lint.Load(ctx, z, opts)
 		if err != nil {
 			return nil, err
 		}
