@@ -1,12 +1,15 @@
 // Package install fills layer folders with dependencies for a target that
-// need not be the host: pip with the target's platform tags, Python version
-// and implementation, binary wheels only; npm with the target's os, cpu and
-// libc. Each install is staged in the project's .layerkit/install folder,
+// need not be the host: pip or uv with the target's platform tags, Python
+// version and implementation, binary wheels only; npm with the target's os,
+// cpu and libc, and the npm_config_* the downloaders of prebuilt addons read.
+// Each install is staged in the project's .layerkit/install folder,
 // outside every layer folder, and renamed in only when it succeeded, so a
 // failure or an interrupt leaves the previous python/ or nodejs/ as it was
-// and nothing else in the layer folder. It never builds from source and never falls
-// back to the host's architecture: a package with no fitting wheel is an
-// error naming the package and the tags tried.
+// and nothing else in the layer folder. It never builds Python packages from
+// source and never falls back to the host's architecture: a package with no
+// fitting wheel is an error naming the package and the tags tried. An npm
+// addon that would be compiled for another CPU or Node version is refused
+// unless a Toolchain is given; node-gyp's intermediates never stay.
 package install
 
 import (

@@ -133,7 +133,7 @@ const (
 	// compile from source makes what the target runs.
 	buildNative nodeBuild = iota
 	// buildRefused: the target is foreign and no toolchain was given;
-	// node-gyp is replaced by a stand-in that compiles nothing.
+	// node-gyp is stood in for by nodeGypGuard, which compiles nothing.
 	buildRefused
 	// buildCross: the target is foreign and the toolchain compiles for it.
 	buildCross
@@ -143,7 +143,8 @@ const (
 // the environment npm runs with, besides the host's: the target's CPU,
 // platform, libc, runtime and Node version for npm, node-gyp and the
 // downloaders of prebuilt binaries (prebuild-install, node-pre-gyp,
-// node-gyp-build), and the toolchain or the node-gyp stand-in. stage is
+// node-gyp-build), and the toolchain or the node-gyp stand-in
+// (nodeGypGuard). stage is
 // the staging folder, where the stand-in and its log are written.
 func nodeSetup(j Job, o Options, stage string) (mode nodeBuild, env []string, err error) {
 	cpu := j.Target.Arch.NodeCPU()
@@ -187,29 +188,40 @@ func nodeSetup(j Job, o Options, stage string) (mode nodeBuild, env []string, er
 	if err := os.WriteFile(guard, []byte(nodeGypGuard), 0o644); err != nil {
 		return 0, nil, fmt.Errorf("writing the node-gyp stand-in: %w", err)
 	}
-	env = append(env, "npm_config_node_gyp="+guard, guardLogEnv+"="+filepath.Join(stage, "node-gyp-refused.log"))
+	opts := strings.TrimSpace(os.Getenv("NODE_OPTIONS") + ` --require "` + guard + `"`)
+	env = append(env, "NODE_OPTIONS="+opts, guardLogEnv+"="+filepath.Join(stage, "node-gyp-refused.log"))
 	return buildRefused, env, nil
 }
 
 // guardLogEnv names the file the node-gyp stand-in appends to.
 const guardLogEnv = "LAYERKIT_NODE_GYP_LOG"
 
-// nodeGypGuard stands in for node-gyp (npm runs `node $npm_config_node_gyp`
-// for every `node-gyp` in an install script, and for the implicit
-// `node-gyp rebuild` of a package with a binding.gyp and no install
-// script). It compiles nothing: it notes the package and succeeds, so that
-// scripts such as `prebuild-install || node-gyp rebuild` end and the
-// install goes on; checkNodeBuilds then decides from what is on disk.
+// nodeGypGuard is loaded into every Node process of the install
+// (NODE_OPTIONS=--require) and stands in for node-gyp: a process whose
+// script is node-gyp's bin/node-gyp.js (npm's own, which npm runs for
+// every `node-gyp` in an install script and for the implicit
+// `node-gyp rebuild` of a package with a binding.gyp, or a package's)
+// compiles nothing. It notes the package and succeeds, so that scripts
+// such as `prebuild-install || node-gyp rebuild` end and the install goes
+// on; checkNodeBuilds then decides from what is on disk. npm's
+// npm_config_node_gyp cannot serve: npm 11 passes its bundled node-gyp to
+// install scripts whatever the setting. Every other process runs as it
+// would.
 const nodeGypGuard = `'use strict'
-// layerkit: the install's target is not the host, so nothing is compiled here.
+// layerkit: the install's target is not the host, so node-gyp compiles nothing here.
 const fs = require('fs')
-const entry = {
-  name: process.env.npm_package_name || '',
-  dir: process.cwd(),
-  command: 'node-gyp ' + process.argv.slice(2).join(' ')
+let script = process.argv[1] || ''
+try { script = fs.realpathSync(script) } catch (e) {}
+if (/[\\/]node-gyp[\\/]bin[\\/]node-gyp\.js$/.test(script)) {
+  const entry = {
+    name: process.env.npm_package_name || '',
+    dir: process.cwd(),
+    command: 'node-gyp ' + process.argv.slice(2).join(' ')
+  }
+  fs.appendFileSync(process.env.` + guardLogEnv + `, JSON.stringify(entry) + '\n')
+  console.error('layerkit: not compiling ' + entry.name + ' for another CPU or Node version (' + entry.command + ')')
+  process.exit(0)
 }
-fs.appendFileSync(process.env.` + guardLogEnv + `, JSON.stringify(entry) + '\n')
-console.error('layerkit: not compiling ' + entry.name + ' for another CPU or Node version (' + entry.command + ')')
 `
 
 type guardEntry struct {
