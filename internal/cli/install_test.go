@@ -19,6 +19,14 @@ func TestInstallUsage(t *testing.T) {
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "at most 1 folder before --") {
 		t.Errorf("%+v", r)
 	}
+	r = runCLI(t, nil, "install", "--cc", "aarch64-linux-gnu-gcc")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--cc and --cxx go together") {
+		t.Errorf("%+v", r)
+	}
+	r = runCLI(t, nil, "install", "--cc", "aarch64-linux-gnu-gcc", "--cxx", "aarch64-linux-gnu-g++")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "need --nodedir") {
+		t.Errorf("%+v", r)
+	}
 	r = runCLI(t, nil, "install", t.TempDir())
 	if r.code != ExitError || !strings.Contains(r.stderr, "nothing to install") {
 		t.Errorf("%+v", r)
