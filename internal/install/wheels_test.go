@@ -243,3 +243,38 @@ func TestUVPlatformAndPythonVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallMeetsRequiresPython serves cryptography's real wheel from a
+// local simple index that states its Requires-Python as PyPI does
+// (">=3.7,!=3.9.0,!=3.9.1"): pip and uv must be given python3.9's full
+// version, since a bare 3.9 means 3.9.0 to both and the wheel would be
+// refused.
+func TestInstallMeetsRequiresPython(t *testing.T) {
+	wheels := realWheels(t, "cp39-x86_64")
+	whl, _ := filepath.Glob(filepath.Join(wheels, "cryptography-*.whl"))
+	if len(whl) != 1 {
+		t.Fatalf("wheels: %v", whl)
+	}
+	index := t.TempDir()
+	page := filepath.Join(index, "cryptography", "index.html")
+	os.MkdirAll(filepath.Dir(page), 0o755)
+	link := `<a href="file://` + filepath.ToSlash(whl[0]) + `" data-requires-python="&gt;=3.7,!=3.9.0,!=3.9.1">` + filepath.Base(whl[0]) + "</a>\n"
+	os.WriteFile(page, []byte("<!DOCTYPE html>\n<html><body>\n"+link+"</body></html>\n"), 0o644)
+	for _, in := range installers {
+		t.Run(in.name, func(t *testing.T) {
+			uv := in.uv(t)
+			cfg := project(t, "cryptography\n", "python3.9-x86_64")
+			jobs, err := install.Plan(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := install.Run(t.Context(), jobs, install.Options{UV: uv, Extra: []string{"--index-url", "file://" + filepath.ToSlash(index), "--no-deps"}})[0]
+			if r.Err != nil {
+				t.Fatalf("%v\n%s", r.Err, r.Output)
+			}
+			if _, err := os.Stat(filepath.Join(r.Job.Dir, "python", "cryptography", "hazmat", "bindings", "_rust.abi3.so")); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
