@@ -52,12 +52,19 @@ type SourceBuild struct {
 type SourceBuildError struct {
 	Target   layers.Target
 	Packages []SourceBuild
+	// Cross is set when a toolchain was given and what it built does not
+	// fit the target.
+	Cross bool
 }
 
 func (e *SourceBuildError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", e.Target, plural(len(e.Packages), "package"))
-	b.WriteString(" would be compiled from source for another CPU or Node version, which layerkit does not do without a cross toolchain (--cc, --cxx and --nodedir with the target's Node headers); use a version that ships a prebuilt binary for the target, or give the toolchain:")
+	if e.Cross {
+		b.WriteString(" compiled with the given toolchain do not fit the target:")
+	} else {
+		b.WriteString(" would be compiled from source for another CPU or Node version, which layerkit does not do without a cross toolchain (--cc, --cxx and --nodedir with the target's Node headers); use a version that ships a prebuilt binary for the target, or give the toolchain:")
+	}
 	for _, p := range e.Packages {
 		fmt.Fprintf(&b, "\n  %s: %s", p.Package, p.Reason)
 	}
@@ -451,7 +458,7 @@ func checkNodeBuilds(root string, t layers.Target, mode nodeBuild, guardLog stri
 		bad = append(bad, sb)
 	}
 	if len(bad) > 0 {
-		return &SourceBuildError{Target: t, Packages: bad}
+		return &SourceBuildError{Target: t, Packages: bad, Cross: mode == buildCross}
 	}
 	return nil
 }

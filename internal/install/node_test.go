@@ -320,7 +320,8 @@ func TestInstallNodeCrossToolchain(t *testing.T) {
 			}
 			var sb *install.SourceBuildError
 			if !errors.As(r.Err, &sb) || len(sb.Packages) != 1 || sb.Packages[0].Package != "crosspkg" ||
-				!strings.Contains(sb.Packages[0].Reason, "build/Release/cross.node is for "+string(host)) {
+				!strings.Contains(sb.Packages[0].Reason, "build/Release/cross.node is for "+string(host)) ||
+				!sb.Cross || !strings.Contains(r.Err.Error(), "compiled with the given toolchain do not fit the target") {
 				t.Fatalf("err = %v\n%s", r.Err, r.Output)
 			}
 			if _, err := os.Stat(filepath.Join(j.Dir, "nodejs")); err == nil {
