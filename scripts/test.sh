@@ -22,6 +22,20 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# uv is pip-installable; install's tests run it beside pip (and skip it when
+# it cannot be had).
+command -v uv >/dev/null || python3 -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 \
+  || echo "uv could not be installed; install's uv tests skip" >&2
+
+# install's tests run pip and uv against real manylinux wheels, downloaded
+# once into a git-ignored folder; offline, those tests skip.
+for d in cp312-aarch64 cp312-x86_64 cp39-x86_64 cp39-x86_64-2_28; do
+  if [ ! -f "internal/install/testdata/wheels/$d/.complete" ]; then
+    scripts/fetch-fixtures.sh || echo "the wheels for install's tests could not all be downloaded; those tests skip" >&2
+    break
+  fi
+done
+
 if [ -z "${LAYERKIT_MOTO_ENDPOINT:-}" ] && command -v moto_server >/dev/null; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log=$(mktemp)

@@ -23,6 +23,9 @@ type InstallOptions struct {
 	Config  string
 	Targets []layers.Target
 	Extra   []string
+	// Toolchain cross-compiles npm addons for a target other than the
+	// host (--cc, --cxx, --nodedir).
+	Toolchain install.Toolchain
 }
 
 // NewCmdInstall returns `layerkit install`.
@@ -37,8 +40,19 @@ folder) with dependencies built for each folder's target, not the host: pip
 with the target's manylinux platform tags (every glibc its OS allows: 2.26 on
 Amazon Linux 2, 2.34 on Amazon Linux 2023), CPython version and
 --only-binary=:all:, into <folder>/python; npm with --os=linux --cpu and
---libc=glibc, --omit=dev, into <folder>/nodejs. uv replaces pip when it is
+--libc=glibc, --omit=dev, into <folder>/nodejs, with npm_config_arch,
+npm_config_platform, npm_config_libc, npm_config_runtime and
+npm_config_target set to the target's, so prebuild-install, node-pre-gyp
+and node-gyp-build fetch the target's addon. uv replaces pip when it is
 installed.
+
+An npm package that would be compiled from source for another CPU or Node
+version (a binding.gyp and no prebuilt binary for the target after install,
+or an install script running node-gyp rebuild) is refused, naming it, unless
+a cross toolchain is given: --cc and --cxx (compilers for the target's CPU)
+and --nodedir (the Node headers of the target's Node version); then it is
+compiled with them and its addon is checked. node-gyp's intermediates
+(obj.target/, .deps/, *.o, test extensions) are removed.
 
 Layers name their source in layerkit.yaml (install: {python: requirements.txt}
 or {node: package.json}). Without a config every layers/<runtime>-<arch>/
@@ -58,6 +72,9 @@ Arguments after -- go to pip or npm as they are.`,
 
   # Only the arm64 target, from a local wheel folder
   layerkit install --target python3.12-arm64 -- --no-index --find-links ./wheels
+
+  # Cross-compile npm addons for arm64 on an x86_64 host
+  layerkit install --target nodejs22.x-arm64 --cc aarch64-linux-gnu-gcc --cxx aarch64-linux-gnu-g++ --nodedir ./node-v22.11.0
 
   # Through a private index
   layerkit install -- --index-url https://pypi.example.com/simple`,
@@ -81,6 +98,13 @@ Arguments after -- go to pip or npm as they are.`,
 				}
 				opts.Targets = append(opts.Targets, t)
 			}
+			tc := opts.Toolchain
+			if (tc.CC == "") != (tc.CXX == "") {
+				return usageErrorf("--cc and --cxx go together")
+			}
+			if tc.CC != "" && tc.NodeDir == "" {
+				return usageErrorf("--cc and --cxx need --nodedir, the Node headers of the target's Node version")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -89,6 +113,9 @@ Arguments after -- go to pip or npm as they are.`,
 	}
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", "", "config file (default: DIR/layerkit.yaml, if present)")
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "only this target, such as python3.12-arm64 (repeatable)")
+	cmd.Flags().StringVar(&opts.Toolchain.CC, "cc", "", "C compiler for the target's CPU, to compile npm addons for a foreign target")
+	cmd.Flags().StringVar(&opts.Toolchain.CXX, "cxx", "", "C++ compiler for the target's CPU (with --cc)")
+	cmd.Flags().StringVar(&opts.Toolchain.NodeDir, "nodedir", "", "Node headers of the target's Node version (a folder with include/node/), for node-gyp")
 	return cmd
 }
 
@@ -118,7 +145,7 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "removed %s, left by an interrupted install\n", path)
 	}
-	results := install.Run(ctx, jobs, install.Options{Extra: opts.Extra, Swept: swept})
+	results := install.Run(ctx, jobs, install.Options{Extra: opts.Extra, Swept: swept, Toolchain: opts.Toolchain})
 	if err := ctx.Err(); err != nil {
 		for _, r := range results {
 			if r.Err == nil {

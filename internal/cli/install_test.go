@@ -19,6 +19,14 @@ func TestInstallUsage(t *testing.T) {
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "at most 1 folder before --") {
 		t.Errorf("%+v", r)
 	}
+	r = runCLI(t, nil, "install", "--cc", "aarch64-linux-gnu-gcc")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--cc and --cxx go together") {
+		t.Errorf("%+v", r)
+	}
+	r = runCLI(t, nil, "install", "--cc", "aarch64-linux-gnu-gcc", "--cxx", "aarch64-linux-gnu-g++")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "need --nodedir") {
+		t.Errorf("%+v", r)
+	}
 	r = runCLI(t, nil, "install", t.TempDir())
 	if r.code != ExitError || !strings.Contains(r.stderr, "nothing to install") {
 		t.Errorf("%+v", r)
@@ -56,5 +64,23 @@ func TestInstallThenCheck(t *testing.T) {
 	so := filepath.Join(dir, "layers", "python3.12-arm64", "python", "fastpkg", "_speed.cpython-312-aarch64-linux-gnu.so")
 	if _, err := os.Stat(so); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestInstallToolchainFlags shows --nodedir reaching the install: headers
+// of another Node major than the target's are refused before npm runs.
+func TestInstallToolchainFlags(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "layers", "nodejs22.x-arm64"), 0o755)
+	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"app","version":"1.0.0"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "index.mjs"), []byte("export const handler = async () => 1\n"), 0o644)
+	headers := t.TempDir()
+	h := filepath.Join(headers, "include", "node", "node_version.h")
+	os.MkdirAll(filepath.Dir(h), 0o755)
+	os.WriteFile(h, []byte("#define NODE_MAJOR_VERSION 20\n#define NODE_MINOR_VERSION 19\n#define NODE_PATCH_VERSION 0\n"), 0o644)
+	r := runCLI(t, nil, "install", dir, "--cc", "aarch64-linux-gnu-gcc", "--cxx", "aarch64-linux-gnu-g++", "--nodedir", headers)
+	want := "layerkit: nodejs22.x-arm64: --nodedir " + headers + " holds the headers of Node 20.19.0; nodejs22.x runs Node 22\n"
+	if r.code != ExitError || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d\nstderr %q\nwant it to contain %q", r.code, r.stderr, want)
 	}
 }

@@ -1,12 +1,15 @@
 // Package install fills layer folders with dependencies for a target that
-// need not be the host: pip with the target's platform tags, Python version
-// and implementation, binary wheels only; npm with the target's os, cpu and
-// libc. Each install is staged in the project's .layerkit/install folder,
+// need not be the host: pip or uv with the target's platform tags, Python
+// version and implementation, binary wheels only; npm with the target's os,
+// cpu and libc, and the npm_config_* the downloaders of prebuilt addons read.
+// Each install is staged in the project's .layerkit/install folder,
 // outside every layer folder, and renamed in only when it succeeded, so a
 // failure or an interrupt leaves the previous python/ or nodejs/ as it was
-// and nothing else in the layer folder. It never builds from source and never falls
-// back to the host's architecture: a package with no fitting wheel is an
-// error naming the package and the tags tried.
+// and nothing else in the layer folder. It never builds Python packages from
+// source and never falls back to the host's architecture: a package with no
+// fitting wheel is an error naming the package and the tags tried. An npm
+// addon that would be compiled for another CPU or Node version is refused
+// unless a Toolchain is given; node-gyp's intermediates never stay.
 package install
 
 import (
@@ -116,6 +119,10 @@ type Options struct {
 	UV string
 	// Parallel bounds concurrent installs; 0 means 2.
 	Parallel int
+	// Toolchain, when set, compiles npm packages with addons for a target
+	// whose CPU or Node major is not the host's; without it such a
+	// compile is refused (see SourceBuildError).
+	Toolchain Toolchain
 	// Swept, when set, is called with each leftover of an earlier
 	// interrupted install that Run found before installing (see Run), and
 	// nil when it was removed or why it was not. Calls may come from
@@ -127,6 +134,9 @@ type Options struct {
 type Result struct {
 	Job     Job
 	Command []string
+	// Env is what the installer ran with besides the host's environment
+	// (for npm, the target's npm_config_* and the toolchain).
+	Env []string
 	// Output is what the installer printed.
 	Output []byte
 	Err    error
@@ -209,6 +219,7 @@ func runOne(ctx context.Context, j Job, o Options, swept func(string, error)) Re
 	defer os.RemoveAll(tmp)
 	dest := filepath.Join(tmp, sub)
 	var cmd *exec.Cmd
+	var mode nodeBuild
 	if j.Requirements != "" {
 		r.Command = pythonCommand(j, dest, o)
 		cmd = exec.CommandContext(ctx, r.Command[0], r.Command[1:]...)
@@ -221,9 +232,17 @@ func runOne(ctx context.Context, j Job, o Options, swept func(string, error)) Re
 			r.Err = err
 			return r
 		}
+		var env []string
+		mode, env, err = nodeSetup(j, o, tmp)
+		if err != nil {
+			r.Err = err
+			return r
+		}
 		r.Command = nodeCommand(j, o)
+		r.Env = env
 		cmd = exec.CommandContext(ctx, r.Command[0], r.Command[1:]...)
 		cmd.Dir = dest
+		cmd.Env = append(os.Environ(), env...)
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -234,12 +253,18 @@ func runOne(ctx context.Context, j Job, o Options, swept func(string, error)) Re
 		return r
 	}
 	if err != nil {
-		r.Err = explain(j, err, r.Output)
+		r.Err = explain(j, j.Requirements != "" && uvBinary(o) != "", err, r.Output)
 		return r
 	}
 	if _, err := os.Stat(dest); errors.Is(err, fs.ErrNotExist) {
 		// Nothing to install (an empty requirements file): an empty folder.
 		if err := os.MkdirAll(dest, 0o755); err != nil {
+			r.Err = err
+			return r
+		}
+	}
+	if j.PackageJSON != "" {
+		if err := checkNodeBuilds(dest, j.Target, mode, filepath.Join(tmp, "node-gyp-refused.log")); err != nil {
 			r.Err = err
 			return r
 		}
@@ -254,15 +279,15 @@ func runOne(ctx context.Context, j Job, o Options, swept func(string, error)) Re
 // names manylinux2014 (2.17), manylinux2010 (2.12) and manylinux1 (2.5).
 func PlatformTags(t layers.Target) []string {
 	r, _ := layers.LookupRuntime(t.Runtime)
+	return platformTags(t.Arch, glibcMinor(r.Glibc))
+}
+
+// platformTags lists the manylinux tags of arch for glibc 2.top down to
+// 2.5, newest first.
+func platformTags(a layers.Arch, top int) []string {
 	arch := "x86_64"
-	if t.Arch == layers.ARM64 {
+	if a == layers.ARM64 {
 		arch = "aarch64"
-	}
-	top := 17
-	if _, minor, ok := strings.Cut(r.Glibc, "."); ok {
-		if n, err := strconv.Atoi(minor); err == nil {
-			top = n
-		}
 	}
 	var tags []string
 	for m := top; m >= 5; m-- {
@@ -279,23 +304,76 @@ func PlatformTags(t layers.Target) []string {
 	return tags
 }
 
-func pythonCommand(j Job, dest string, o Options) []string {
-	r, _ := layers.LookupRuntime(j.Target.Runtime)
-	ver := r.LanguageVersion()
-	uv := o.UV
-	if uv == "" {
-		if p, err := exec.LookPath("uv"); err == nil {
-			uv = p
+// PythonVersion returns the full Python version pip and uv are given for a
+// Python runtime: a patch release each Lambda runtime has run since
+// September 2024 (Lambda follows CPython's patch releases), or .0 for a
+// minor version not in the table. The patch matters to Requires-Python:
+// "3.9" means 3.9.0 to pip and uv, which cryptography's
+// Requires-Python ">=3.7,!=3.9.0,!=3.9.1" (44.0 and later) excludes.
+func PythonVersion(t layers.Target) string {
+	r, _ := layers.LookupRuntime(t.Runtime)
+	minor := r.LanguageVersion()
+	// CPython releases of September 2024 (3.8.20, 3.9.20, 3.10.15,
+	// 3.11.10, 3.12.6) and October 2024 (3.13.0).
+	if v, ok := map[string]string{"3.8": "3.8.20", "3.9": "3.9.20", "3.10": "3.10.15", "3.11": "3.11.10", "3.12": "3.12.6"}[minor]; ok {
+		return v
+	}
+	return minor + ".0"
+}
+
+// uvGlibcs are the glibc versions uv's --python-platform names for
+// manylinux (uv 0.13: x86_64-manylinux_2_17, _2_28, _2_31 … _2_40), oldest
+// first.
+var uvGlibcs = []int{17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40}
+
+// UVPlatform returns uv's --python-platform for a target: the newest
+// manylinux uv names that the runtime's glibc allows. uv has no 2.18–2.27,
+// so Amazon Linux 2 (glibc 2.26) gets manylinux_2_17 (manylinux2014), and
+// uv refuses there a wheel tagged only manylinux_2_24 or _2_26 that pip
+// takes.
+func UVPlatform(t layers.Target) string {
+	r, _ := layers.LookupRuntime(t.Runtime)
+	arch := "x86_64"
+	if t.Arch == layers.ARM64 {
+		arch = "aarch64"
+	}
+	top := glibcMinor(r.Glibc)
+	best := uvGlibcs[0]
+	for _, g := range uvGlibcs {
+		if g <= top {
+			best = g
 		}
 	}
-	if uv != "" && uv != "-" {
-		// uv takes one platform: the newest manylinux the runtime allows.
-		arch := "x86_64"
-		if j.Target.Arch == layers.ARM64 {
-			arch = "aarch64"
+	return fmt.Sprintf("%s-manylinux_2_%d", arch, best)
+}
+
+func glibcMinor(glibc string) int {
+	if _, minor, ok := strings.Cut(glibc, "."); ok {
+		if n, err := strconv.Atoi(minor); err == nil {
+			return n
 		}
+	}
+	return 17
+}
+
+// uvBinary returns the uv to run instead of pip, or "" for pip.
+func uvBinary(o Options) string {
+	switch o.UV {
+	case "-":
+		return ""
+	case "":
+		p, _ := exec.LookPath("uv")
+		return p
+	}
+	return o.UV
+}
+
+func pythonCommand(j Job, dest string, o Options) []string {
+	ver := PythonVersion(j.Target)
+	if uv := uvBinary(o); uv != "" {
+		// uv takes one platform and accepts every older manylinux with it.
 		cmd := []string{uv, "pip", "install", "--target", dest, "--requirement", j.Requirements,
-			"--python-version", ver, "--python-platform", arch + "-manylinux_2_" + strings.TrimPrefix(r.Glibc, "2."),
+			"--python-version", ver, "--python-platform", UVPlatform(j.Target),
 			"--only-binary", ":all:", "--no-compile"}
 		return append(cmd, o.Extra...)
 	}
@@ -352,13 +430,22 @@ func copyPackageJSON(src, dest string) error {
 	return nil
 }
 
-var noMatch = regexp.MustCompile(`No matching distribution found for (\S+)`)
+// What pip and uv say when no wheel of a package fits: pip names the
+// package; uv names it (with the version it tried, and backquotes in some
+// versions) in the first "Because" of its resolution report.
+var noMatch = []*regexp.Regexp{
+	regexp.MustCompile(`No matching distribution found for ([^\s=<>!~;\[]+)`),
+	regexp.MustCompile("Because `?([^\\s=<>!~;`\\[]+)[^\\s`]*`? has no wheels with a matching platform tag"),
+	regexp.MustCompile("Because `?([^\\s=<>!~;`\\[]+)[^\\s`]*`? has no usable wheels"),
+	regexp.MustCompile("Because `?([^\\s=<>!~;`\\[]+)`? was not found in the (?:provided package locations|package registry)"),
+}
 
 // NoWheelError reports a package with no wheel for the target.
 type NoWheelError struct {
 	Package string
 	Target  layers.Target
-	Tags    []string
+	// Tags are the platform tags the installer tried, newest first.
+	Tags []string
 }
 
 func (e *NoWheelError) Error() string {
@@ -367,9 +454,23 @@ func (e *NoWheelError) Error() string {
 		e.Package, e.Target, strings.ReplaceAll(r.LanguageVersion(), ".", ""), e.Tags[0], e.Tags[len(e.Tags)-1])
 }
 
-func explain(j Job, err error, out []byte) error {
-	if m := noMatch.FindSubmatch(out); m != nil {
-		return &NoWheelError{Package: string(m[1]), Target: j.Target, Tags: PlatformTags(j.Target)}
+// uvTags lists the platform tags uv accepts with UVPlatform(t), newest
+// first.
+func uvTags(t layers.Target) []string {
+	_, glibc, _ := strings.Cut(UVPlatform(t), "-manylinux_2_")
+	top, _ := strconv.Atoi(glibc)
+	return platformTags(t.Arch, top)
+}
+
+func explain(j Job, uv bool, err error, out []byte) error {
+	for _, re := range noMatch {
+		if m := re.FindSubmatch(out); m != nil {
+			tags := PlatformTags(j.Target)
+			if uv {
+				tags = uvTags(j.Target)
+			}
+			return &NoWheelError{Package: string(m[1]), Target: j.Target, Tags: tags}
+		}
 	}
 	var ee *exec.Error
 	if errors.As(err, &ee) {
