@@ -1,6 +1,8 @@
 package source
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -164,5 +166,33 @@ func TestBuildBundles(t *testing.T) {
 	}
 	if _, _, err := Bundles(t.Context(), Request{Paths: []string{dir}, Arch: layers.ARM64, Runtime: "python3.9"}); !errors.Is(err, ErrNoTargets) {
 		t.Errorf("no matching target: err = %v", err)
+	}
+}
+
+// --verify reads every zip entry whole: a .py whose CRC-32 is wrong is
+// found then, and only then.
+func TestVerifyReadsEveryEntry(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	data := []byte("print('hello')\n")
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "app.py", Method: zip.Store, CRC32: 0x1234,
+		CompressedSize64: uint64(len(data)), UncompressedSize64: uint64(len(data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "badcrc.zip")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, verify := range []bool{false, true} {
+		res, err := Run(t.Context(), Request{Paths: []string{p}, Verify: verify})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(rules(res), "LK193 app.py"); got != verify {
+			t.Errorf("verify %v: findings %q", verify, rules(res))
+		}
 	}
 }
