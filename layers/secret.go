@@ -93,3 +93,18 @@ func secretFile(base string) (reason string, ok bool) {
 	}
 	return "", false
 }
+
+// PublicCertificates reports whether data, the content of a file whose name
+// SecretName flags as a key or certificate (*.pem), holds only
+// certificates: a CA bundle such as certifi's cacert.pem or grpc's
+// roots.pem is public, and a program that ships without it fails its TLS
+// connections. Data with any private key, or nothing recognisable, is not.
+func PublicCertificates(data []byte) bool {
+	s := string(data)
+	return strings.Contains(s, "-----BEGIN CERTIFICATE-----") && !strings.Contains(s, "PRIVATE KEY") &&
+		!strings.Contains(s, "ENCRYPTED")
+}
+
+// PEMName reports whether a file name ends in .pem, in any case: the one
+// secret name whose content can show it is public (see PublicCertificates).
+func PEMName(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".pem") }

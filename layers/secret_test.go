@@ -65,3 +65,19 @@ func FuzzSecretName(f *testing.F) {
 		}
 	})
 }
+
+func TestPublicCertificates(t *testing.T) {
+	cert := "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	for data, want := range map[string]bool{
+		cert + cert: true,
+		cert + "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n": false,
+		"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n":                               false,
+		"-----BEGIN ENCRYPTED PRIVATE KEY-----\n":                               false,
+		"":        false,
+		"not pem": false,
+	} {
+		if got := PublicCertificates([]byte(data)); got != want {
+			t.Errorf("PublicCertificates(%q) = %v, want %v", data, got, want)
+		}
+	}
+}

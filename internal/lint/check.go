@@ -175,7 +175,7 @@ func (c *checker) file(a *Artifact, f *File) {
 	if f.Type == zipper.TypeDir {
 		return
 	}
-	if reason, ok := layers.SecretName(f.Path); ok {
+	if reason, ok := layers.SecretName(f.Path); ok && !(layers.PEMName(f.Path) && layers.PublicCertificates(f.Text)) {
 		c.add(RuleSecret, a, f.Path, 0, "secret packaged: "+reason, "file name "+path.Base(f.Path))
 	}
 	if _, away := c.away[f]; f.Type != zipper.TypeFile || away {
@@ -198,7 +198,7 @@ func (c *checker) file(a *Artifact, f *File) {
 		c.add(RulePE, a, f.Path, sev, "Windows binary: Lambda loads only Linux ELF objects", f.ID.Detail)
 	}
 	c.pythonExtension(a, f)
-	if needsText(f.Path) && f.Text != nil {
+	if wheelMetadata(f.Path) && f.Text != nil {
 		c.wheel(a, f)
 	}
 }

@@ -87,8 +87,12 @@ const maxBytesInFlight = 64 << 20
 // the bytes that arrive, plus the few sections it needs.
 const maxStreamHeld = 16 << 20
 
-// needsText reports whether the rules read a file's whole content.
-func needsText(p string) bool {
+// needsText reports whether the rules read a file's whole content: wheel
+// metadata, and .pem files, to tell a CA bundle from a key.
+func needsText(p string) bool { return wheelMetadata(p) || layers.PEMName(p) }
+
+// wheelMetadata reports whether p is an installed wheel's WHEEL file.
+func wheelMetadata(p string) bool {
 	return path.Base(p) == "WHEEL" && strings.HasSuffix(path.Dir(p), ".dist-info")
 }
 

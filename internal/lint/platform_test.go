@@ -107,3 +107,17 @@ func TestTagOf(t *testing.T) {
 		t.Error("site-packages names a platform")
 	}
 }
+
+// A CA bundle (certifi's cacert.pem, grpc's roots.pem) is public; a .pem
+// holding a private key is a secret.
+func TestCABundleIsNoSecret(t *testing.T) {
+	cert := "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	got := ruleSet(checkLayer(t, map[string]string{
+		"python/certifi/cacert.pem":                  cert + cert,
+		"python/grpc/_cython/_credentials/roots.pem": cert,
+		"python/app/server.pem":                      cert + "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+	}, "python3.12-x86_64"))
+	if !slices.Equal(got, []string{"LK170 python/app/server.pem"}) {
+		t.Errorf("findings = %q", got)
+	}
+}

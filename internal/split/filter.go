@@ -1,10 +1,12 @@
 package split
 
 import (
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -46,7 +48,7 @@ func classify(name, diskPath string, isDir bool) Verdict {
 		}
 		return Verdict{}
 	}
-	if r, ok := layers.SecretName(name); ok {
+	if r, ok := layers.SecretName(name); ok && !publicPEM(name, diskPath) {
 		return Verdict{Reason: r, Secret: true}
 	}
 	for _, d := range defaultExcludedFiles {
@@ -55,6 +57,32 @@ func classify(name, diskPath string, isDir bool) Verdict {
 		}
 	}
 	return Verdict{}
+}
+
+// maxPEMBytes bounds how much of a .pem file is read to tell a CA bundle
+// from a key: certifi's cacert.pem is under 300 KB.
+const maxPEMBytes = 4 << 20
+
+// publicPEM reports whether the .pem file at diskPath holds only
+// certificates (layers.PublicCertificates): a CA bundle is packaged like
+// any other file. Anything that cannot be read as one stays a secret.
+func publicPEM(name, diskPath string) bool {
+	if !layers.PEMName(name) {
+		return false
+	}
+	if fi, err := os.Lstat(diskPath); err != nil || !fi.Mode().IsRegular() {
+		return false // a link is judged by what it points at, which is walked too
+	}
+	f, err := os.OpenFile(diskPath, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxPEMBytes))
+	return err == nil && layers.PublicCertificates(data)
 }
 
 // nameRule is a glob on base names and the reason a name it matches is

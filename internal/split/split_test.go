@@ -442,3 +442,28 @@ func TestPlanRefusesSpecialRoots(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanKeepsCABundles: a .pem that holds only certificates (certifi's
+// cacert.pem, which requests needs for every TLS connection) is packaged;
+// one with a private key is a secret, left out.
+func TestPlanKeepsCABundles(t *testing.T) {
+	dir := tree(t, "app.py")
+	cert := "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+	for name, data := range map[string]string{
+		"certifi/cacert.pem": cert + cert,
+		"tls/server.pem":     cert + "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+		"tls/empty.pem":      "",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := plan(t, dir)
+	if got, want := names(p.Artifacts[0].Entries), "app.py certifi/ certifi/cacert.pem"; got != want {
+		t.Errorf("main entries:\n got %s\nwant %s", got, want)
+	}
+}
