@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -30,6 +29,9 @@ const (
 // platformTag is what a path component says about the platform it is for.
 type platformTag struct {
 	os, arch, libc string
+	// abi is a NODE_MODULE_VERSION the name carries ("node.abi115",
+	// "node-v115", "glibc-115-Release"); 0 for none or N-API.
+	abi int
 }
 
 var osNames = map[string]string{
@@ -40,32 +42,54 @@ var osNames = map[string]string{
 
 // cpuNames maps the CPU names of npm (process.arch), Python (platform tags)
 // and Go to one spelling; x86_64 and arm64 as layers.Arch spells them.
+// "x86_64" itself is read before the name is cut at '_' (see tagOf).
 var cpuNames = map[string]string{
-	"x64": "x86_64", "x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64",
+	"x64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64",
 	"arm": "arm", "armv6": "arm", "armv7": "arm", "armv7l": "arm", "armhf": "arm", "ia32": "i386", "x86": "i386",
 	"i386": "i386", "i686": "i386", "ppc64": "ppc64", "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64",
 	"loong64": "loong64", "mips64el": "mips", "universal": "darwin-universal",
 }
 
+// minNodeABI is the lowest NODE_MODULE_VERSION (Node 4): a bare number
+// below it in a name is a version, not an ABI.
+const minNodeABI = 46
+
 // tagOf reads a platform from one path component ("darwin-x64",
-// "node-v115-linux-arm64", "linux", "attach_linux_amd64.so"); ok is false
-// when it names none.
+// "node-v115-linux-arm64", "linux", "attach_linux_x86_64.so",
+// "glibc-127-Release", "node.abi115.musl.node"); ok is false when it names
+// none.
 func tagOf(component string) (t platformTag, ok bool) {
-	for tok := range strings.FieldsFuncSeq(strings.ToLower(component), func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == '+' }) {
+	name := strings.ToLower(component)
+	name = strings.NewReplacer("x86_64", "x64", "x86-64", "x64").Replace(name)
+	var numbers []int
+	for tok := range strings.FieldsFuncSeq(name, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == '+' }) {
 		switch {
 		case osNames[tok] != "":
 			t.os, ok = osNames[tok], true
 		case cpuNames[tok] != "":
 			t.arch, ok = cpuNames[tok], true
 		case tok == "musl" || tok == "glibc" || tok == "gnu":
-			t.libc = strings.Replace(tok, "gnu", "glibc", 1)
+			t.libc, ok = strings.Replace(tok, "gnu", "glibc", 1), true
+		case strings.HasPrefix(tok, "abi") || strings.HasPrefix(tok, "v"):
+			if n, err := strconv.Atoi(strings.TrimLeft(tok, "abiv")); err == nil && n >= minNodeABI {
+				t.abi, ok = n, true
+			}
+		default:
+			if n, err := strconv.Atoi(tok); err == nil && n >= minNodeABI && n < 1000 {
+				numbers = append(numbers, n)
+			}
 		}
+	}
+	// A bare number is an ABI only beside a platform word: "glibc-115".
+	if ok && t.abi == 0 && len(numbers) == 1 {
+		t.abi = numbers[0]
 	}
 	return t, ok
 }
 
 // fits reports whether a binary tagged t can be what Lambda's loader picks
-// for the target: Linux, glibc, and the target's CPU when it is known.
+// for the target: Linux, glibc, the target's CPU and the runtime's Node ABI
+// when they are known.
 func (c *checker) fits(t platformTag) bool {
 	if t.os != "" && t.os != "linux" {
 		return false
@@ -73,7 +97,20 @@ func (c *checker) fits(t platformTag) bool {
 	if t.libc == "musl" {
 		return false
 	}
+	if t.abi != 0 && c.runtime != nil && c.runtime.NodeModuleVersion() != 0 && t.abi != c.runtime.NodeModuleVersion() {
+		return false
+	}
 	return t.arch == "" || c.arch == "" || t.arch == string(c.arch)
+}
+
+// nativeFile reports whether p is a binary a loader opens by name: a Node
+// addon, a shared library or a Windows or macOS one.
+func nativeFile(p string) bool {
+	switch path.Ext(p) {
+	case ".node", ".so", ".dll", ".dylib", ".exe":
+		return true
+	}
+	return false
 }
 
 // intermediate reports whether p is a compile's leftover that no loader
@@ -97,9 +134,11 @@ func intermediate(p string) bool {
 // intermediates, and reports a node-gyp-build package left with no binary
 // for the target. The marks go to c.away.
 func (c *checker) selectAway(a *Artifact) {
-	// Each folder's sub-folders that name a platform fitting the target: a
-	// folder for another platform beside one of these is never opened.
-	fitting := map[string]bool{} // parent folder -> has a fitting sibling
+	// Each folder's entries that name a platform fitting the target: a
+	// sibling folder, or a sibling binary, for another platform is never
+	// opened when one of these is there to be chosen instead.
+	fittingDir := map[string]bool{}  // parent folder -> a fitting sub-folder
+	fittingFile := map[string]bool{} // folder -> a fitting binary
 	seen := map[string]bool{}
 	addDir := func(d string) bool {
 		if seen[d] {
@@ -107,13 +146,18 @@ func (c *checker) selectAway(a *Artifact) {
 		}
 		seen[d] = true
 		if t, ok := tagOf(path.Base(d)); ok && c.fits(t) {
-			fitting[path.Dir(d)] = true
+			fittingDir[path.Dir(d)] = true
 		}
 		return true
 	}
 	for _, f := range a.Files {
-		if f.Type == zipper.TypeDir {
+		switch {
+		case f.Type == zipper.TypeDir:
 			addDir(f.Path)
+		case nativeFile(f.Path):
+			if t, ok := tagOf(path.Base(f.Path)); ok && c.fits(t) {
+				fittingFile[path.Dir(f.Path)] = true
+			}
 		}
 		for d := path.Dir(f.Path); d != "." && d != "/" && addDir(d); d = path.Dir(d) { // folders a zip implies
 		}
@@ -129,17 +173,25 @@ func (c *checker) selectAway(a *Artifact) {
 			continue
 		}
 		parts := strings.Split(f.Path, "/")
-		if j := slices.Index(parts, "prebuilds"); j >= 0 && j+2 < len(parts) {
+		if j := slices.Index(parts, "prebuilds"); j >= 0 && j+1 < len(parts) {
+			// prebuilds/<platform>-<arch>/<name>.node, or a flat
+			// prebuilds/<platform>-<arch>.node as better-sqlite3 has.
 			pkg := strings.Join(parts[:j], "/")
-			if _, seen := prebuilds[pkg]; !seen {
-				prebuilds[pkg] = false
-			}
-			if !c.prebuildFits(parts[j+1], path.Base(f.Path)) {
+			dir := strings.TrimSuffix(parts[j+1], ".node")
+			fits := c.prebuildFits(dir, path.Base(f.Path))
+			if !fits {
 				c.away[f] = awayPlatform
-			} else if strings.HasSuffix(f.Path, ".node") {
-				prebuilds[pkg] = true
+			}
+			if strings.HasSuffix(f.Path, ".node") { // Bare's .bare addons are no Node prebuilds
+				prebuilds[pkg] = prebuilds[pkg] || fits
 			}
 			continue
+		}
+		if nativeFile(f.Path) && fittingFile[path.Dir(f.Path)] {
+			if t, ok := tagOf(path.Base(f.Path)); ok && !c.fits(t) {
+				c.away[f] = awayPlatform
+				continue
+			}
 		}
 		for k, d := range parts[:len(parts)-1] {
 			t, ok := tagOf(d)
@@ -154,30 +206,41 @@ func (c *checker) selectAway(a *Artifact) {
 			if parent == "" {
 				parent = "."
 			}
-			if (k > 0 && parts[k-1] == "binding") || fitting[parent] {
+			if (k > 0 && parts[k-1] == "binding") || fittingDir[parent] {
 				c.away[f] = awayPlatform
 				break
 			}
 		}
 	}
-	if !slices.Contains(slices.Collect(maps.Values(prebuilds)), false) {
-		return
-	}
-	// What each package without a fitting prebuild has instead: a compiled
-	// build/Release/*.node, a JavaScript fallback, prebuilds for others.
+	c.noBinary(a, prebuilds)
+}
+
+// noBinary reports the Node packages that hold no binary the target can
+// load: a node-gyp-build package none of whose prebuilds fits, and a
+// package that builds or downloads its addon at install time (binding.gyp)
+// with no addon at all, as an install with --ignore-scripts or on another
+// machine leaves it. prebuilds maps each node-gyp-build package to whether
+// a prebuild fits.
+func (c *checker) noBinary(a *Artifact, prebuilds map[string]bool) {
 	alt := map[string]*prebuildAlternatives{}
 	for pkg, ok := range prebuilds {
 		if !ok {
-			alt[pkg] = &prebuildAlternatives{}
+			alt[pkg] = &prebuildAlternatives{prebuilds: true}
 		}
 	}
 	for _, f := range a.Files {
-		p := "/" + f.Path // so that a package at the root has the prefix ""
-		if i := strings.LastIndex(p, "/build/Release/"); i >= 0 && strings.HasSuffix(p, ".node") {
-			if x := alt[strings.TrimPrefix(p[:i], "/")]; x != nil {
-				x.built = true
+		if path.Base(f.Path) == "binding.gyp" {
+			if _, ok := prebuilds[path.Dir(f.Path)]; !ok {
+				alt[strings.TrimPrefix(path.Dir(f.Path), ".")] = &prebuildAlternatives{}
 			}
 		}
+	}
+	if len(alt) == 0 {
+		return
+	}
+	for i := range a.Files {
+		f := &a.Files[i]
+		p := "/" + f.Path // so that a package at the root has the prefix ""
 		if path.Base(p) == "fallback.js" {
 			if x := alt[strings.TrimPrefix(path.Dir(p), "/")]; x != nil {
 				x.fallback = true
@@ -185,9 +248,22 @@ func (c *checker) selectAway(a *Artifact) {
 		}
 		if i := strings.LastIndex(p, "/prebuilds/"); i >= 0 {
 			if x := alt[strings.TrimPrefix(p[:i], "/")]; x != nil {
-				if d, _, ok := strings.Cut(p[i+len("/prebuilds/"):], "/"); ok && !slices.Contains(x.have, d) {
+				d, _, _ := strings.Cut(p[i+len("/prebuilds/"):], "/")
+				if d = strings.TrimSuffix(d, ".node"); !slices.Contains(x.have, d) {
 					x.have = append(x.have, d)
 				}
+			}
+			continue
+		}
+		if _, away := c.away[f]; away || !strings.HasSuffix(p, ".node") {
+			continue
+		}
+		// The addon serves the package whose folder holds it, short of a
+		// nested node_modules/.
+		for d := path.Dir(p); d != "/" && path.Base(d) != "node_modules"; d = path.Dir(d) {
+			if x := alt[strings.TrimPrefix(d, "/")]; x != nil {
+				x.built = true
+				break
 			}
 		}
 	}
@@ -199,6 +275,7 @@ func (c *checker) selectAway(a *Artifact) {
 // prebuildAlternatives is what a node-gyp-build package holds besides a
 // prebuild for the target.
 type prebuildAlternatives struct {
+	prebuilds       bool // node-gyp-build's prebuilds/, else only binding.gyp
 	built, fallback bool
 	have            []string // the platforms prebuilds/ has
 }
@@ -225,10 +302,10 @@ func (c *checker) prebuildFits(dir, name string) bool {
 	return true
 }
 
-// missingPrebuild reports a node-gyp-build package with no prebuilt binary
-// for the target: an error unless a compiled build/Release/*.node can serve,
-// or the package falls back to JavaScript (fallback.js), when it is a
-// warning that the package runs without its native speed.
+// missingPrebuild reports a Node package with no binary for the target (see
+// noBinary): an error unless an addon in the package can serve, or the
+// package falls back to JavaScript (fallback.js), when it is a warning that
+// the package runs without its native speed.
 func (c *checker) missingPrebuild(a *Artifact, pkg string, x *prebuildAlternatives) {
 	prefix := pkg + "/"
 	if pkg == "" {
@@ -236,19 +313,24 @@ func (c *checker) missingPrebuild(a *Artifact, pkg string, x *prebuildAlternativ
 	}
 	built, fallback, have := x.built, x.fallback, x.have
 	if built {
-		return // build/Release is judged by the usual rules
+		return // a compiled addon is judged by the usual rules
 	}
 	sev := Error
 	msg := fmt.Sprintf("no prebuilt binary for linux-%s among %sprebuilds/", nodeArch(c.arch), prefix)
+	ev := "prebuilds for: " + strings.Join(have, ", ")
+	where := prefix + "prebuilds/"
+	if !x.prebuilds {
+		msg = fmt.Sprintf("no native addon in %s: the package builds or downloads it when installed (binding.gyp), and none is here", strings.TrimSuffix(prefix, "/"))
+		ev = "binding.gyp and no .node file"
+		where = prefix + "binding.gyp"
+	} else if len(have) == 0 {
+		ev = "prebuilds/ holds no addon for any platform"
+	}
 	if fallback {
 		sev = Warning
 		msg += "; the package falls back to JavaScript, without its native speed"
 	}
-	ev := "prebuilds for: " + strings.Join(have, ", ")
-	if len(have) == 0 {
-		ev = "prebuilds/ holds no folder for any platform"
-	}
-	c.add(RuleNodePrebuild, a, prefix+"prebuilds/", sev, msg, ev)
+	c.add(RuleNodePrebuild, a, where, sev, msg, ev)
 }
 
 // nodeArch spells a target architecture as Node's process.arch does.

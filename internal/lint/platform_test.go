@@ -64,6 +64,42 @@ func TestPlatformSelectedBinaries(t *testing.T) {
 			"nodejs/node_modules/sq/lib/binding/node-v127-linux-arm64/sq.node": "@libanswer-arm64.so",
 			"nodejs/node_modules/sq/lib/binding/node-v127-linux-x64/sq.node":   "@libanswer-x86_64.so",
 		}, nil, "binaries for other platforms"},
+		{"x86_64 spelled out, beside arm64", "python3.12-x86_64", map[string]string{
+			"python/selenium/bin/linux-x86_64/selenium-manager":  "@hello-x86_64",
+			"python/selenium/bin/linux-aarch64/selenium-manager": "@hello-arm64",
+			"python/selenium/bin/macos/selenium-manager":         machO,
+		}, nil, "binaries for other platforms"},
+		{"flat prebuilds, named by platform", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/b3/prebuilds/linux-arm64.node":     "@libanswer-arm64.so",
+			"nodejs/node_modules/b3/prebuilds/linux-x64.node":       "@libanswer-x86_64.so",
+			"nodejs/node_modules/b3/prebuilds/linuxmusl-arm64.node": "@libanswer-arm64.so",
+			"nodejs/node_modules/b3/prebuilds/darwin-arm64.node":    machO,
+		}, nil, "binaries for other platforms"},
+		{"addons named by platform, libc and ABI", "nodejs22.x-x86_64", map[string]string{
+			"nodejs/node_modules/p/lib/prof-linux-x64-glibc-127.node":   "@libanswer-x86_64.so",
+			"nodejs/node_modules/p/lib/prof-linux-x64-glibc-115.node":   "@libanswer-x86_64.so",
+			"nodejs/node_modules/p/lib/prof-linux-x64-musl-127.node":    "@libanswer-x86_64.so",
+			"nodejs/node_modules/p/lib/prof-linux-arm64-glibc-127.node": "@libanswer-arm64.so",
+			"nodejs/node_modules/p/lib/prof-darwin-x64-127.node":        machO,
+		}, nil, "binaries for other platforms"},
+		{"per-libc and per-ABI folders", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/zmq/build/linux/arm64/node/glibc-127-Release/addon.node": "@libanswer-arm64.so",
+			"nodejs/node_modules/zmq/build/linux/arm64/node/musl-127-Release/addon.node":  "@libanswer-arm64.so",
+			"nodejs/node_modules/zmq/build/linux/arm64/node/glibc-115-Release/addon.node": "@libanswer-arm64.so",
+			"nodejs/node_modules/zmq/build/linux/x64/node/glibc-127-Release/addon.node":   "@libanswer-x86_64.so",
+		}, nil, "binaries for other platforms"},
+		{"Bare addons are no Node prebuilds", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/bare-type/prebuilds/linux-x64/bare-type.bare": "@libanswer-x86_64.so",
+			"nodejs/node_modules/bare-type/index.js":                           "x",
+		}, nil, "binaries for other platforms"},
+		{"built at install, and never built", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/canvas/binding.gyp": "{}",
+			"nodejs/node_modules/canvas/index.js":    "x",
+		}, []string{"LK141 nodejs/node_modules/canvas/binding.gyp error"}, ""},
+		{"built at install, and built", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/canvas/binding.gyp":               "{}",
+			"nodejs/node_modules/canvas/build/Release/canvas.node": "@libanswer-arm64.so",
+		}, nil, ""},
 		{"a lone folder named for another OS is not a selection", "python3.12-x86_64", map[string]string{
 			"python/pkg/macos/helper.dylib": machO,
 		}, []string{"LK104 python/pkg/macos/helper.dylib error"}, ""},
@@ -92,19 +128,28 @@ func TestPlatformSelectedBinaries(t *testing.T) {
 
 func TestTagOf(t *testing.T) {
 	for in, want := range map[string]platformTag{
-		"darwin-x64+arm64":      {os: "darwin", arch: "arm64"},
-		"linux-arm64":           {os: "linux", arch: "arm64"},
-		"node-v115-linux-x64":   {os: "linux", arch: "x86_64"},
-		"win32-ia32":            {os: "windows", arch: "i386"},
-		"attach_linux_amd64.so": {os: "linux", arch: "x86_64"},
-		"linuxmusl-x64":         {arch: "x86_64"},
+		"darwin-x64+arm64":                             {os: "darwin", arch: "arm64"},
+		"linux-arm64":                                  {os: "linux", arch: "arm64"},
+		"node-v115-linux-x64":                          {os: "linux", arch: "x86_64", abi: 115},
+		"linux-x86_64":                                 {os: "linux", arch: "x86_64"},
+		"glibc-127-Release":                            {libc: "glibc", abi: 127},
+		"musl-127-Release":                             {libc: "musl", abi: 127},
+		"node.abi115.musl.node":                        {libc: "musl", abi: 115},
+		"oracledb-26.0.0-linux-x64.node":               {os: "linux", arch: "x86_64"},
+		"sentry_cpu_profiler-linux-x64-glibc-127.node": {os: "linux", arch: "x86_64", libc: "glibc", abi: 127},
+		"win32-ia32":                                   {os: "windows", arch: "i386"},
+		"attach_linux_amd64.so":                        {os: "linux", arch: "x86_64"},
+		"linuxmusl-x64":                                {arch: "x86_64"},
+		"python3.12":                                   {},
 	} {
 		if got, _ := tagOf(in); got != want {
 			t.Errorf("tagOf(%q) = %+v, want %+v", in, got, want)
 		}
 	}
-	if _, ok := tagOf("site-packages"); ok {
-		t.Error("site-packages names a platform")
+	for _, name := range []string{"site-packages", "python3.12", "v2", "libfoo.so.1"} {
+		if _, ok := tagOf(name); ok {
+			t.Errorf("%s names a platform", name)
+		}
 	}
 }
 
