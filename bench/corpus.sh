@@ -13,6 +13,9 @@
 # and the package's binary for the target is in the layer; otherwise what
 # fetch-corpus.sh recorded ("unreachable": the binary is downloaded from
 # outside the registries; "compile": only a compiler makes it): never a pass.
+# The fetch column: "ok" the binary came with npm install alone, "ok (script)"
+# the package has an install script but its binary for the target is there
+# without it, "unreachable"/"compile" as above; for wheels, the platform tag.
 # The raw reports stay in bench/data/corpus/results/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,16 +95,17 @@ for eco in sorted(os.listdir(os.path.join(corpus, "meta")), key=lambda e: eco_or
             row["files"], row["errors"], row["warnings"] = summ["files"], summ["errors"], summ["warnings"]
             counts = collections.Counter()
             wcounts = collections.Counter()
-            paths = collections.defaultdict(collections.Counter)
+            paths = collections.defaultdict(lambda: collections.defaultdict(list))
             for fd in report.get("findings") or []:
                 if fd["severity"] == "error":
                     counts[fd["rule"]] += 1
-                    paths[fd["rule"]][os.path.dirname(fd.get("path", "")) + "/"] += 1
+                    folder, base = os.path.split(fd.get("path", ""))
+                    paths[fd["rule"]][folder + "/"].append(base)
                 elif fd["severity"] == "warning":
                     wcounts[fd["rule"]] += 1
             row["error_rules"] = dict(sorted(counts.items()))
             row["warning_rules"] = dict(sorted(wcounts.items()))
-            row["error_paths"] = {r: dict(sorted(p.items())) for r, p in sorted(paths.items())}
+            row["error_paths"] = {r: {d: sorted(b) for d, b in sorted(p.items())} for r, p in sorted(paths.items())}
             if summ["errors"]:
                 row["verdict"] = "errors"
             elif meta["status"] == "ok":
@@ -119,10 +123,10 @@ def fetched(r):
         return s if not r["needs_script"] or s != "ok" else "ok (script)"
     return r["platform"] or r["fetch"]
 
-print("| package | ecosystem | arch | version / wheel tag | fetch | files | errors | warnings | error rules | verdict |")
+print("| package | ecosystem | arch | version | fetch (npm) / wheel tag | files | errors | warnings | error rules | verdict |")
 print("|---|---|---|---|---|---:|---:|---:|---|---|")
 for r in rows:
-    ver = r["version"] or (r["wheel"].split("-")[1] + " " + r["platform"] if r["wheel"] else "")
+    ver = r["version"] or (r["wheel"].split("-")[1] if r["wheel"] else "")
     print(f"| {r['package']} | {r['ecosystem']} | {r['arch']} | {ver} | {fetched(r)} | {r.get('files', '-')} | "
           f"{r.get('errors', '-')} | {r.get('warnings', '-')} | {rules(r.get('error_rules', {}))} | {r['verdict']} |")
 
@@ -131,21 +135,30 @@ total_rules = collections.Counter()
 for r in rows:
     total_rules.update(r.get("error_rules", {}))
 print()
-print(f"{len(rows)} layers, {n} checked in {elapsed:.1f} s: " + ", ".join(f"{v} {c}" for v, c in sorted(verdicts.items())))
+slow = max((r for r in rows if "check_seconds" in r), key=lambda r: r["check_seconds"], default=None)
+print(f"{len(rows)} layers, {n} checked in {elapsed:.1f} s"
+      + (f" (slowest {slow['layer']} {slow['check_seconds']:.2f} s)" if slow else "") + ": " + ", ".join(f"{v} {c}" for v, c in sorted(verdicts.items())))
 print("error rules over all layers: " + rules(dict(sorted(total_rules.items()))))
 
 print()
-print("Paths behind the errors (folder of each finding, count):")
+print("Paths behind the errors (folder: files):")
 for r in rows:
     for rule, ps in r.get("error_paths", {}).items():
-        print(f"- {r['package']} {r['ecosystem']} {r['arch']} {rule}: " + ", ".join(f"{p} ×{c}" for p, c in ps.items()))
-unfetched = [r for r in rows if r["verdict"] in ("not fetched", "unreachable", "compile", "check failed")]
-if unfetched:
+        print(f"- {r['package']} {r['ecosystem']} {r['arch']} {rule}: " +
+              "; ".join(f"{d} {' '.join(sorted(set(b)))}" for d, b in ps.items()))
+scripted = [r for r in rows if r["fetch"] in ("unreachable", "compile")]
+if scripted:
     print()
-    print("Not judged as a pass:")
-    for r in unfetched:
-        why = r.get("check_error") or r["fetch_note"] or r["needs_script"]
-        print(f"- {r['package']} {r['ecosystem']} {r['arch']}: {r['verdict']}: {why}")
+    print("Binary for the target only from the install script (unreachable: downloaded from outside the registries; compile: built by node-gyp):")
+    for r in scripted:
+        print(f"- {r['package']} {r['ecosystem']} {r['arch']}: {r['fetch']}: {r['needs_script']}"
+              + (f" [{r['fetch_note']}]" if r["fetch_note"] else ""))
+failed = [r for r in rows if r["verdict"] in ("not fetched", "not checked", "check failed")]
+if failed:
+    print()
+    print("Not fetched or not checked:")
+    for r in failed:
+        print(f"- {r['package']} {r['ecosystem']} {r['arch']}: {r['verdict']}: {r.get('check_error') or r['fetch_note']}")
 
 with open(out, "w") as f:
     json.dump({"seconds": elapsed, "checked": n, "verdicts": dict(verdicts),
