@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerkit/layerkit/internal/elfcheck"
 	"github.com/layerkit/layerkit/internal/zipper"
 )
 
@@ -36,7 +37,7 @@ type platformTag struct {
 
 var osNames = map[string]string{
 	"linux": "linux", "darwin": "darwin", "macos": "darwin", "mac": "darwin", "osx": "darwin",
-	"win32": "windows", "windows": "windows", "win": "windows", "android": "android", "ios": "ios",
+	"win32": "windows", "windows": "windows", "win": "windows", "win10": "windows", "win11": "windows", "android": "android", "ios": "ios",
 	"freebsd": "freebsd", "openbsd": "openbsd", "netbsd": "netbsd", "sunos": "sunos", "aix": "aix",
 }
 
@@ -83,6 +84,18 @@ func tagOf(component string) (t platformTag, ok bool) {
 	// A bare number is an ABI only beside a platform word: "glibc-115".
 	if ok && t.abi == 0 && len(numbers) == 1 {
 		t.abi = numbers[0]
+	}
+	return t, ok
+}
+
+// dirTag reads the platform of the folder parts[k]: as tagOf does, and a
+// bare ABI number as a folder of node/ (zeromq's build/linux/x64/node/108/).
+func dirTag(parts []string, k int) (platformTag, bool) {
+	t, ok := tagOf(parts[k])
+	if !ok && k > 0 && parts[k-1] == "node" {
+		if n, err := strconv.Atoi(parts[k]); err == nil && n >= minNodeABI {
+			return platformTag{abi: n}, true
+		}
 	}
 	return t, ok
 }
@@ -145,7 +158,8 @@ func (c *checker) selectAway(a *Artifact) {
 			return false
 		}
 		seen[d] = true
-		if t, ok := tagOf(path.Base(d)); ok && c.fits(t) {
+		parts := strings.Split(d, "/")
+		if t, ok := dirTag(parts, len(parts)-1); ok && c.fits(t) {
 			fittingDir[path.Dir(d)] = true
 		}
 		return true
@@ -193,10 +207,16 @@ func (c *checker) selectAway(a *Artifact) {
 				continue
 			}
 		}
-		for k, d := range parts[:len(parts)-1] {
-			t, ok := tagOf(d)
+		for k := range parts[:len(parts)-1] {
+			t, ok := dirTag(parts, k)
 			if !ok || c.fits(t) {
 				continue
+			}
+			// A Windows or macOS binary in a folder named for its own OS
+			// is that OS's: Linux never loads it, whatever is beside it.
+			if (t.os == "windows" && f.ID.Format == elfcheck.PE) || (t.os == "darwin" && (f.ID.Format == elfcheck.MachO || f.ID.Format == elfcheck.MachOUniversal)) {
+				c.away[f] = awayPlatform
+				break
 			}
 			// A folder for another platform counts as never opened when
 			// a loader has one for the target to choose instead, or when
@@ -268,8 +288,41 @@ func (c *checker) noBinary(a *Artifact, prebuilds map[string]bool) {
 		}
 	}
 	for _, pkg := range sortedKeys(alt) {
+		if x := alt[pkg]; !x.prebuilds && !x.built {
+			x.built = c.platformPackage(a, pkg)
+		}
 		c.missingPrebuild(a, pkg, alt[pkg])
 	}
+}
+
+// platformPackage reports whether the addon of the package at pkg comes in
+// a package of its own per platform, installed beside it as an optional
+// dependency (sharp's @img/sharp-linux-arm64, @parcel/watcher's
+// @parcel/watcher-linux-arm64-glibc): an addon the target can load whose
+// path names a package that starts with pkg's name and a '-'.
+func (c *checker) platformPackage(a *Artifact, pkg string) bool {
+	parts := strings.Split(pkg, "/")
+	i := -1 // the last node_modules/ on the path
+	for j, p := range parts {
+		if p == "node_modules" {
+			i = j
+		}
+	}
+	name := path.Base(pkg)
+	if i >= 0 && i+1 < len(parts) {
+		name = parts[i+1]
+		if strings.HasPrefix(name, "@") && i+2 < len(parts) {
+			name = parts[i+2] // @parcel/watcher: watcher
+		}
+	}
+	marker := "/" + name + "-"
+	for i := range a.Files {
+		f := &a.Files[i]
+		if _, away := c.away[f]; !away && strings.HasSuffix(f.Path, ".node") && strings.Contains("/"+f.Path, marker) {
+			return true
+		}
+	}
+	return false
 }
 
 // prebuildAlternatives is what a node-gyp-build package holds besides a

@@ -100,9 +100,23 @@ func TestPlatformSelectedBinaries(t *testing.T) {
 			"nodejs/node_modules/canvas/binding.gyp":               "{}",
 			"nodejs/node_modules/canvas/build/Release/canvas.node": "@libanswer-arm64.so",
 		}, nil, ""},
-		{"a lone folder named for another OS is not a selection", "python3.12-x86_64", map[string]string{
+		{"a macOS binary in a folder named for macOS", "python3.12-x86_64", map[string]string{
 			"python/pkg/macos/helper.dylib": machO,
-		}, []string{"LK104 python/pkg/macos/helper.dylib error"}, ""},
+		}, nil, "binaries for other platforms"},
+		{"a folder named for another CPU, alone, still runs", "python3.12-x86_64", map[string]string{
+			"python/pkg/arm64/helper.so": "@libanswer-arm64.so",
+		}, []string{"LK101 python/pkg/arm64/helper.so error"}, ""},
+		{"a macOS binary elsewhere", "python3.12-x86_64", map[string]string{
+			"python/pkg/lib/helper.dylib": machO,
+		}, []string{"LK104 python/pkg/lib/helper.dylib error"}, ""},
+		{"the addon in a package per platform", "nodejs22.x-arm64", map[string]string{
+			"nodejs/node_modules/sharp/src/binding.gyp":                             "{}",
+			"nodejs/node_modules/@img/sharp-linux-arm64/lib/sharp-linux-arm64.node": "@libanswer-arm64.so",
+		}, nil, ""},
+		{"ABI folders under node/", "nodejs22.x-x86_64", map[string]string{
+			"nodejs/node_modules/zmq/build/linux/x64/node/108/addon.node":               "@libanswer-x86_64.so",
+			"nodejs/node_modules/zmq/build/linux/x64/node/glibc-127-Release/addon.node": "@libanswer-x86_64.so",
+		}, nil, "binaries for other platforms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
