@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -394,6 +395,7 @@ func (c *Config) validate() error {
 	c.checkDir(p, "main.root", c.Main.Root)
 	checkGlobs(p, "main.include", c.Main.Include)
 	checkGlobs(p, "main.exclude", c.Main.Exclude)
+	checkGlobSet(p, "main.include and main.exclude", append(slices.Clone(c.Main.Include), c.Main.Exclude...))
 	c.checkPublish(p)
 	for _, name := range c.LayerNames() {
 		l := c.Layers[name]
@@ -405,6 +407,7 @@ func (c *Config) validate() error {
 			p.add("%s: no targets; list at least one {runtime, arch, from}", where)
 		}
 		checkGlobs(p, where+".exclude", l.Exclude)
+		checkGlobSet(p, where+".exclude", l.Exclude)
 		if l.Install.Python != "" && l.Install.Node != "" {
 			p.add("%s.install: give python or node, not both", where)
 		}
@@ -503,6 +506,20 @@ func checkGlobs(p *Problems, where string, globs []string) {
 		if err := CheckGlob(g); err != nil {
 			p.add("%s: %v", where, err)
 		}
+	}
+}
+
+// checkGlobSet adds a problem when globs that stay within the limits one
+// by one are too many together (CheckGlobSet); a glob refused on its own
+// was reported by checkGlobs.
+func checkGlobSet(p *Problems, where string, globs []string) {
+	for _, g := range globs {
+		if CheckGlob(g) != nil {
+			return
+		}
+	}
+	if err := CheckGlobSet(globs); err != nil {
+		p.add("%s: %v", where, err)
 	}
 }
 

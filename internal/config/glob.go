@@ -18,6 +18,29 @@ const MaxGlobBytes = 1024
 // glob ("{src,lib}/**/*.{py,pyi,so}" expands to 6).
 const MaxGlobAlternatives = 256
 
+// MaxGlobPatterns caps the patterns all the globs matched against one file
+// expand to together (main.include with main.exclude, or one layer's
+// excludes): each is tried against every file, so a thousand globs that
+// each stay under MaxGlobAlternatives can still cost seconds per file.
+const MaxGlobPatterns = 1024
+
+// CheckGlobSet reports whether the globs matched against the same files
+// expand to at most MaxGlobPatterns patterns together; each glob is
+// checked with CheckGlob on its own first.
+func CheckGlobSet(globs []string) error {
+	total := 0
+	for _, g := range globs {
+		if err := CheckGlob(g); err != nil {
+			return err
+		}
+		total += globAlternatives(g, MaxGlobAlternatives)
+	}
+	if total > MaxGlobPatterns {
+		return fmt.Errorf("%d globs expand to %d patterns in all, each matched against every file; at most %d: merge or drop some", len(globs), total, MaxGlobPatterns)
+	}
+	return nil
+}
+
 // GlobError reports a glob the config refuses: malformed, too long, or
 // with braces that expand to too many patterns.
 type GlobError struct {

@@ -2,6 +2,9 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,4 +78,30 @@ func FuzzCheckGlob(f *testing.F) {
 			doublestar.Match(g, "a/b.py")
 		}
 	})
+}
+
+// Globs within the limits one by one are refused when, together, they
+// expand to more patterns than MaxGlobPatterns: each is matched against
+// every file.
+func TestGlobSetLimit(t *testing.T) {
+	g := strings.Repeat("{a,a}", 8) + "b" // 256 patterns, allowed alone
+	if err := CheckGlobSet([]string{g, g, g, g}); err != nil {
+		t.Errorf("4 x 256 patterns: %v", err)
+	}
+	err := CheckGlobSet([]string{g, g, g, g, g})
+	if err == nil || !strings.Contains(err.Error(), "1280 patterns") {
+		t.Errorf("5 x 256 patterns: %v", err)
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("version: 1\nmain:\n  exclude:\n")
+	for range 1000 {
+		fmt.Fprintf(&b, "    - %q\n", g)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir, ""); err == nil || !strings.Contains(err.Error(), "256000 patterns") {
+		t.Errorf("1,000 globs of 256 patterns: %v", err)
+	}
 }

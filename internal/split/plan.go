@@ -248,7 +248,8 @@ func applyInclude(ctx context.Context, entries []zipper.Entry, include []string,
 	return kept, nil
 }
 
-// checkGlobs refuses the config's globs that config.CheckGlob refuses.
+// checkGlobs refuses the config's globs that config.CheckGlob refuses, and
+// sets of them that config.CheckGlobSet refuses.
 func checkGlobs(c *config.Config) error {
 	sets := map[string][]string{"main.include": c.Main.Include, "main.exclude": c.Main.Exclude}
 	for _, name := range c.LayerNames() {
@@ -259,6 +260,16 @@ func checkGlobs(c *config.Config) error {
 		for _, g := range sets[setting] {
 			if err := config.CheckGlob(g); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", setting, err))
+			}
+		}
+	}
+	if len(errs) == 0 {
+		if err := config.CheckGlobSet(append(slices.Clone(c.Main.Include), c.Main.Exclude...)); err != nil {
+			errs = append(errs, fmt.Errorf("main.include and main.exclude: %w", err))
+		}
+		for _, name := range c.LayerNames() {
+			if err := config.CheckGlobSet(c.Layers[name].Exclude); err != nil {
+				errs = append(errs, fmt.Errorf("layers.%s.exclude: %w", name, err))
 			}
 		}
 	}
