@@ -218,9 +218,12 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	return nil
 }
 
-// printLine writes one line for a person to stderr with control characters
-// escaped: names come from the project's files, and an escape sequence in
-// one could rewrite or hide what the terminal shows.
+// printLine writes a message for a person to stderr with control
+// characters escaped, line by line: names come from the project's files
+// and tools' output, and an escape sequence in one could rewrite or hide
+// what the terminal shows.
 func printLine(w io.Writer, format string, args ...any) {
-	fmt.Fprintln(w, report.Printable(fmt.Sprintf(format, args...)))
+	for line := range strings.SplitSeq(strings.TrimRight(fmt.Sprintf(format, args...), "\n"), "\n") {
+		fmt.Fprintln(w, report.Printable(line))
+	}
 }

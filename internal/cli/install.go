@@ -133,23 +133,23 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 		if src == "" {
 			src = j.PackageJSON
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "installing %s for %s into %s\n", src, j.Target, j.Dir)
+		printLine(opts.IO.ErrOut, "installing %s for %s into %s", src, j.Target, j.Dir)
 	}
 	var mu sync.Mutex
 	swept := func(path string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "layerkit: warning: %s, left by an interrupted install, is still there: %v\n", path, err)
+			printLine(opts.IO.ErrOut, "layerkit: warning: %s, left by an interrupted install, is still there: %v", path, err)
 			return
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "removed %s, left by an interrupted install\n", path)
+		printLine(opts.IO.ErrOut, "removed %s, left by an interrupted install", path)
 	}
 	results := install.Run(ctx, jobs, install.Options{Extra: opts.Extra, Swept: swept, Toolchain: opts.Toolchain})
 	if err := ctx.Err(); err != nil {
 		for _, r := range results {
 			if r.Err == nil {
-				fmt.Fprintf(opts.IO.ErrOut, "%s: installed into %s, not checked\n", r.Job.Target, r.Job.Dir)
+				printLine(opts.IO.ErrOut, "%s: installed into %s, not checked", r.Job.Target, r.Job.Dir)
 			}
 		}
 		return fmt.Errorf("installing: %w", err)
@@ -161,7 +161,7 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
-			fmt.Fprintf(opts.IO.ErrOut, "layerkit: %s: %v\n", r.Job.Target, r.Err)
+			printLine(opts.IO.ErrOut, "layerkit: %s: %v", r.Job.Target, r.Err)
 			continue
 		}
 		res, err := source.Run(ctx, source.Request{Paths: []string{r.Job.Dir}, Runtime: r.Job.Target.Runtime, Arch: r.Job.Target.Arch})
