@@ -51,7 +51,7 @@ func TestCheckCleanBuild(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q, stdout %q", r.code, r.stderr, r.stdout)
 	}
-	want := "no findings in 3 artifacts, 20 files for python3.9-x86_64, python3.12-arm64\n"
+	want := "no findings in 3 artifacts, 7 files for python3.9-x86_64, python3.12-arm64\n"
 	if r.stdout != want {
 		t.Errorf("stdout = %q, want %q", r.stdout, want)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/layerkit/layerkit/internal/fstree"
 	"github.com/layerkit/layerkit/internal/lint"
+	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
 )
 
@@ -40,7 +41,8 @@ type Result struct {
 	Findings []lint.Finding
 	// Notes say what was assumed, for the user.
 	Notes []string
-	// Artifacts and Files count what was read, each artifact once.
+	// Artifacts and Files count what was read, each artifact once; Files
+	// counts files and symlinks, not folders.
 	Artifacts, Files int
 	// Targets lists the targets checked.
 	Targets []string
@@ -76,7 +78,11 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		}
 		loaded[p] = a
 		res.Artifacts++
-		res.Files += len(a.Files)
+		for _, f := range a.Files {
+			if f.Type != zipper.TypeDir { // as build counts them
+				res.Files++
+			}
+		}
 		return a, nil
 	}
 	target := layers.Target{Runtime: req.Runtime, Arch: req.Arch}
@@ -302,6 +308,9 @@ func artifactPath(dir, manifest, rel string) (string, error) {
 // Every target must be one the runtime catalog knows.
 func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, load func(string, layers.Kind) (*lint.Artifact, error)) ([]*lint.Bundle, error) {
 	manifest := filepath.Join(dir, layers.ManifestFile)
+	if len(m.Artifacts) == 0 {
+		return nil, fmt.Errorf("%s: the build manifest lists no artifacts", manifest)
+	}
 	for _, a := range m.Artifacts {
 		if a.Kind != layers.KindLayer {
 			continue
