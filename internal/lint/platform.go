@@ -51,6 +51,10 @@ var cpuNames = map[string]string{
 	"loong64": "loong64", "mips64el": "mips", "universal": "darwin-universal",
 }
 
+// x86Spellings joins "x86_64" and "x86-64" into one word before a name is
+// cut at '_' and '-'.
+var x86Spellings = strings.NewReplacer("x86_64", "x64", "x86-64", "x64")
+
 // minNodeABI is the lowest NODE_MODULE_VERSION (Node 4): a bare number
 // below it in a name is a version, not an ABI.
 const minNodeABI = 46
@@ -60,8 +64,7 @@ const minNodeABI = 46
 // "glibc-127-Release", "node.abi115.musl.node"); ok is false when it names
 // none.
 func tagOf(component string) (t platformTag, ok bool) {
-	name := strings.ToLower(component)
-	name = strings.NewReplacer("x86_64", "x64", "x86-64", "x64").Replace(name)
+	name := x86Spellings.Replace(strings.ToLower(component))
 	var numbers []int
 	for tok := range strings.FieldsFuncSeq(name, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == '+' }) {
 		switch {
