@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 )
 
 // InspectStream keeps, in one forward pass, the byte ranges InspectELF
@@ -74,6 +75,7 @@ func InspectStream(r io.Reader, size int64, opts Options) (*ELFInfo, error) {
 // parameter, so that tests reach the further passes with small objects.
 func inspectStream(r io.Reader, size int64, opts Options, window int64) (*ELFInfo, error) {
 	k := &keeper{window: max(window, 64)} // the ELF header, at least
+	defer k.release()
 	total, err := k.firstPass(r, size)
 	if err != nil {
 		return nil, err
@@ -105,9 +107,43 @@ func inspectStream(r io.Reader, size int64, opts Options, window int64) (*ELFInf
 	}
 }
 
+// windowBufs recycles first-pass windows between objects: the window is
+// most of what inspecting a streamed object copies. Only the buffer's
+// capacity is reused; what an object keeps never outlives InspectStream
+// (the parser copies every string it returns).
+var windowBufs sync.Pool
+
+// windowBuf returns an empty buffer for the first pass's window.
+func (k *keeper) windowBuf() []byte {
+	if p, ok := windowBufs.Get().(*[]byte); ok {
+		k.pooled = p
+		return (*p)[:0]
+	}
+	return make([]byte, 0, 64<<10)
+}
+
+// release gives the window's buffer back for the next object.
+func (k *keeper) release() {
+	var b []byte
+	for _, s := range k.kept {
+		if s.off == 0 {
+			b = s.b
+		}
+	}
+	if cap(b) == 0 || cap(b) > 2*(streamWindow+tailWindow) {
+		return
+	}
+	if k.pooled == nil {
+		k.pooled = new([]byte)
+	}
+	*k.pooled = b[:0]
+	windowBufs.Put(k.pooled)
+}
+
 // keeper holds the kept ranges of a streamed object and serves them as an
 // io.ReaderAt; a read of bytes not kept returns errNotKept.
 type keeper struct {
+	pooled *[]byte // the window's buffer came from windowBufs
 	window int64
 	kept   []keptSpan // sorted by off, not overlapping once merged
 	want   []keptSpan // the spans the current pass fills
@@ -205,8 +241,9 @@ func (k *keeper) firstPass(r io.Reader, size int64) (int64, error) {
 		k.addWant(max(k.window, size-min(k.window, tailWindow)), size, 0)
 	}
 	// The window grows with the bytes that arrive, never with the size the
-	// object's container declares, which may lie.
-	k.want[0].b = make([]byte, 0, max(0, min(size, 64<<10)))
+	// object's container declares, which may lie; it starts from a buffer
+	// an earlier object left, so that most objects copy their bytes once.
+	k.want[0].b = k.windowBuf()
 	var hdr *streamHeader
 	var phdrsDone bool
 	buf := make([]byte, 64<<10)
