@@ -246,7 +246,11 @@ func (e vfsEntry) isLink() bool { return e.f != nil && e.f.Type == zipper.TypeSy
 func (e vfsEntry) isFile() bool { return e.f != nil && e.f.Type == zipper.TypeFile }
 
 func newVFS(b *Bundle) vfs {
-	v := vfs{}
+	n := 0
+	for _, m := range b.Mounts {
+		n += len(m.Artifact.Files)
+	}
+	v := make(vfs, n+n/4) // files and folders, and the folders they imply
 	for _, m := range b.Mounts {
 		v.add(m.Artifact, m.Path)
 	}

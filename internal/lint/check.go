@@ -146,7 +146,7 @@ func (c *checker) linkEscapes(a *Artifact) {
 			continue
 		}
 		if own == nil {
-			own = vfs{}
+			own = make(vfs, len(a.Files)+len(a.Files)/4)
 			own.add(a, "")
 		}
 		if _, escaped, _ := own.resolve("/"+f.Path, true); escaped {

@@ -91,12 +91,19 @@ func tagOf(component string) (t platformTag, ok bool) {
 	return t, ok
 }
 
-// dirTag reads the platform of the folder parts[k]: as tagOf does, and a
-// bare ABI number as a folder of node/ (zeromq's build/linux/x64/node/108/).
-func dirTag(parts []string, k int) (platformTag, bool) {
-	t, ok := tagOf(parts[k])
-	if !ok && k > 0 && parts[k-1] == "node" {
-		if n, err := strconv.Atoi(parts[k]); err == nil && n >= minNodeABI {
+// dirMark is what a folder's name says of its platform.
+type dirMark struct {
+	t  platformTag
+	ok bool
+}
+
+// dirTag reads the platform of the folder d: as tagOf does, and a bare ABI
+// number as a folder of node/ (zeromq's build/linux/x64/node/108/).
+func dirTag(d string) (platformTag, bool) {
+	base := path.Base(d)
+	t, ok := tagOf(base)
+	if !ok && path.Base(path.Dir(d)) == "node" {
+		if n, err := strconv.Atoi(base); err == nil && n >= minNodeABI {
 			return platformTag{abi: n}, true
 		}
 	}
@@ -155,14 +162,14 @@ func (c *checker) selectAway(a *Artifact) {
 	// opened when one of these is there to be chosen instead.
 	fittingDir := map[string]bool{}  // parent folder -> a fitting sub-folder
 	fittingFile := map[string]bool{} // folder -> a fitting binary
-	seen := map[string]bool{}
+	tags := map[string]dirMark{}     // every folder, read once
 	addDir := func(d string) bool {
-		if seen[d] {
+		if _, seen := tags[d]; seen {
 			return false
 		}
-		seen[d] = true
-		parts := strings.Split(d, "/")
-		if t, ok := dirTag(parts, len(parts)-1); ok && c.fits(t) {
+		t, ok := dirTag(d)
+		tags[d] = dirMark{t, ok}
+		if ok && c.fits(t) {
 			fittingDir[path.Dir(d)] = true
 		}
 		return true
@@ -189,7 +196,10 @@ func (c *checker) selectAway(a *Artifact) {
 			c.away[f] = awayIntermediate
 			continue
 		}
-		parts := strings.Split(f.Path, "/")
+		var parts []string
+		if strings.Contains(f.Path, "prebuilds/") {
+			parts = strings.Split(f.Path, "/")
+		}
 		if j := slices.Index(parts, "prebuilds"); j >= 0 && j+1 < len(parts) {
 			// prebuilds/<platform>-<arch>/<name>.node, or a flat
 			// prebuilds/<platform>-<arch>.node as better-sqlite3 has.
@@ -210,14 +220,14 @@ func (c *checker) selectAway(a *Artifact) {
 				continue
 			}
 		}
-		for k := range parts[:len(parts)-1] {
-			t, ok := dirTag(parts, k)
-			if !ok || c.fits(t) {
+		for d := path.Dir(f.Path); d != "." && d != "/"; d = path.Dir(d) {
+			m := tags[d]
+			if !m.ok || c.fits(m.t) {
 				continue
 			}
 			// A Windows or macOS binary in a folder named for its own OS
 			// is that OS's: Linux never loads it, whatever is beside it.
-			if (t.os == "windows" && f.ID.Format == elfcheck.PE) || (t.os == "darwin" && (f.ID.Format == elfcheck.MachO || f.ID.Format == elfcheck.MachOUniversal)) {
+			if (m.t.os == "windows" && f.ID.Format == elfcheck.PE) || (m.t.os == "darwin" && (f.ID.Format == elfcheck.MachO || f.ID.Format == elfcheck.MachOUniversal)) {
 				c.away[f] = awayPlatform
 				break
 			}
@@ -225,11 +235,7 @@ func (c *checker) selectAway(a *Artifact) {
 			// a loader has one for the target to choose instead, or when
 			// it is node-pre-gyp's binding/ folder, which holds nothing
 			// else.
-			parent := strings.Join(parts[:k], "/")
-			if parent == "" {
-				parent = "."
-			}
-			if (k > 0 && parts[k-1] == "binding") || fittingDir[parent] {
+			if parent := path.Dir(d); path.Base(parent) == "binding" || fittingDir[parent] {
 				c.away[f] = awayPlatform
 				break
 			}
