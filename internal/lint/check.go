@@ -101,6 +101,9 @@ var zipRules = map[zipper.ProblemKind]string{
 }
 
 func (c *checker) zipProblems(a *Artifact) {
+	if a.Changed != "" {
+		c.add(RuleBuildChanged, a, "", 0, "zip changed since its build wrote the manifest", a.Changed)
+	}
 	for _, p := range a.Problems {
 		rule := zipRules[p.Kind]
 		r := mustRule(rule)

@@ -71,6 +71,10 @@ type Artifact struct {
 	Files []File
 	// Problems are the hostile or broken entries found while reading.
 	Problems []zipper.Problem
+	// Changed says how the archive differs from what the build that made
+	// it recorded (size or SHA-256); "" when it matches or nothing was
+	// recorded.
+	Changed string
 }
 
 // maxTextBytes bounds a metadata file read whole.

@@ -56,6 +56,7 @@ const (
 	RuleZipUnsupported  = "LK195"
 	RuleZipCorrupt      = "LK196"
 	RuleSymlinkDangling = "LK197"
+	RuleBuildChanged    = "LK198"
 )
 
 var rules = []Rule{
@@ -219,6 +220,11 @@ var rules = []Rule{
 		Symptom: "deploy fails or the file arrives corrupt",
 		Fix:     "rebuild the zip",
 		Details: "The entry's data does not decompress to its declared size and CRC-32."},
+	{ID: RuleBuildChanged, Name: "build-changed", Severity: Error,
+		Summary: "zip that differs from what its build's manifest.json records",
+		Symptom: "what deploys is not what was built and checked: CodeSha256 differs from the manifest's code_sha256",
+		Fix:     "build again (layerkit build), and keep the output folder as the build left it",
+		Details: "A build records each zip's size and SHA-256 in manifest.json. check compares the size always and, with --verify, the SHA-256 (which reads every zip whole). A zip changed after the build (edited, replaced, a half-finished copy) is what CI would deploy without anyone having built or checked it."},
 	{ID: RuleSymlinkDangling, Name: "symlink-dangling", Severity: Warning,
 		Summary: "symlink that resolves to nothing in the package or its layers",
 		Symptom: "'No such file or directory' when the code opens or imports it",

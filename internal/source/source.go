@@ -3,6 +3,8 @@ package source
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,7 +116,7 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 			return nil, nil, err
 		}
 		if m != nil {
-			bs, err := manifestBundles(m, dir, p, target, load)
+			bs, err := manifestBundles(m, dir, p, target, req.Verify, load)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -303,10 +305,38 @@ func artifactPath(dir, manifest, rel string) (string, error) {
 	return p, nil
 }
 
+// changedSince says how the zip at p differs from what the build manifest
+// recorded of it: its size always (a stat), its SHA-256 with verify (a
+// read of the whole file); "" when it matches, or for a folder.
+func changedSince(p string, a *lint.Artifact, rec layers.Artifact, verify bool) (string, error) {
+	if a.ArchiveBytes == 0 || rec.ZippedBytes == 0 && rec.SHA256 == "" {
+		return "", nil
+	}
+	if rec.ZippedBytes != 0 && a.ArchiveBytes != rec.ZippedBytes {
+		return fmt.Sprintf("the manifest records %d bytes, the file has %d", rec.ZippedBytes, a.ArchiveBytes), nil
+	}
+	if !verify || rec.SHA256 == "" {
+		return "", nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", p, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != rec.SHA256 {
+		return fmt.Sprintf("the manifest records SHA-256 %s, the file has %s", rec.SHA256, sum), nil
+	}
+	return "", nil
+}
+
 // manifestBundles makes one bundle per target of a build: the function's
 // code plus that target's layers, as a function deployed for it sees them.
 // Every target must be one the runtime catalog knows.
-func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, load func(string, layers.Kind) (*lint.Artifact, error)) ([]*lint.Bundle, error) {
+func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, verify bool, load func(string, layers.Kind) (*lint.Artifact, error)) ([]*lint.Bundle, error) {
 	manifest := filepath.Join(dir, layers.ManifestFile)
 	if len(m.Artifacts) == 0 {
 		return nil, fmt.Errorf("%s: the build manifest lists no artifacts", manifest)
@@ -319,12 +349,21 @@ func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, l
 			return nil, fmt.Errorf("%s: layer %q: %w", manifest, a.Name, err)
 		}
 	}
-	loadRel := func(rel string, kind layers.Kind) (*lint.Artifact, error) {
-		p, err := artifactPath(dir, manifest, rel)
+	loadRel := func(rec layers.Artifact, kind layers.Kind) (*lint.Artifact, error) {
+		p, err := artifactPath(dir, manifest, rec.Path)
 		if err != nil {
 			return nil, err
 		}
-		return load(p, kind)
+		a, err := load(p, kind)
+		if err != nil {
+			return nil, err
+		}
+		if a.Changed == "" {
+			if a.Changed, err = changedSince(p, a, rec, verify); err != nil {
+				return nil, err
+			}
+		}
+		return a, nil
 	}
 	var bundles []*lint.Bundle
 	fn, hasFn := m.Function()
@@ -334,14 +373,14 @@ func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, l
 		}
 		b := &lint.Bundle{Name: name, Target: t}
 		if hasFn {
-			a, err := loadRel(fn.Path, layers.KindFunction)
+			a, err := loadRel(fn, layers.KindFunction)
 			if err != nil {
 				return nil, err
 			}
 			b.AddFunction(a)
 		}
 		for _, l := range m.Layers(t) {
-			a, err := loadRel(l.Path, layers.KindLayer)
+			a, err := loadRel(l, layers.KindLayer)
 			if err != nil {
 				return nil, err
 			}
@@ -350,7 +389,7 @@ func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, l
 		bundles = append(bundles, b)
 	}
 	if len(m.Targets()) == 0 && hasFn {
-		a, err := loadRel(fn.Path, layers.KindFunction)
+		a, err := loadRel(fn, layers.KindFunction)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,6 +196,48 @@ func TestVerifyReadsEveryEntry(t *testing.T) {
 		}
 		if got := slices.Contains(rules(res), "LK193 app.py"); got != verify {
 			t.Errorf("verify %v: findings %q", verify, rules(res))
+		}
+	}
+}
+
+// A zip that differs from what its build recorded is LK198: by its size
+// always, by its SHA-256 with --verify.
+func TestBuildChangedSinceManifest(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("app.py")
+	w.Write([]byte("x = 1\n"))
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(dir, "main.zip"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	manifest := func(size int, sha string) {
+		t.Helper()
+		m := fmt.Sprintf(`{"version":1,"artifacts":[{"kind":"function","name":"main","path":"main.zip","sha256":%q,"zipped_bytes":%d}]}`, sha, size)
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(m), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		size   int
+		sha    string
+		verify bool
+		want   bool
+	}{
+		{buf.Len(), hex.EncodeToString(sum[:]), true, false},
+		{buf.Len() + 1, hex.EncodeToString(sum[:]), false, true},
+		{buf.Len(), strings.Repeat("0", 64), false, false}, // the SHA-256 is read only with --verify
+		{buf.Len(), strings.Repeat("0", 64), true, true},
+	} {
+		manifest(tt.size, tt.sha)
+		res, err := Run(t.Context(), Request{Paths: []string{dir}, Verify: tt.verify})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(rules(res), "LK198 "); got != tt.want {
+			t.Errorf("size %d, sha %.8s, verify %v: findings %q", tt.size, tt.sha, tt.verify, rules(res))
 		}
 	}
 }
