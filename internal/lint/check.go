@@ -59,7 +59,7 @@ func Check(b *Bundle) []Finding {
 		}
 	}
 	for _, a := range b.Artifacts() {
-		c.zipProblems(a)
+		c.artifactProblems(a)
 		c.linkEscapes(a)
 		c.selectAway(a)
 		for i := range a.Files {
@@ -100,7 +100,10 @@ var zipRules = map[zipper.ProblemKind]string{
 	zipper.ProblemUnsupported:   RuleZipUnsupported,
 }
 
-func (c *checker) zipProblems(a *Artifact) {
+// artifactProblems reports what is wrong with the artifact as a container:
+// a build zip changed since its manifest, hostile or broken entries,
+// content that cannot be read back, special files.
+func (c *checker) artifactProblems(a *Artifact) {
 	if a.Changed != "" {
 		c.add(RuleBuildChanged, a, "", 0, "zip changed since its build wrote the manifest", a.Changed)
 	}
@@ -144,7 +147,7 @@ func (c *checker) linkEscapes(a *Artifact) {
 		if f.Type != zipper.TypeSymlink || reported[f.Path] || !zipper.ValidName(f.Path) {
 			continue
 		}
-		if zipper.LinkEscapes(f.Path, f.Link) || strings.ContainsRune(f.Link, 0) {
+		if zipper.LinkEscapes(f.Path, f.Link) { // also a NUL or control character in the target
 			c.add(RuleSymlinkEscape, a, f.Path, 0, mustRule(RuleSymlinkEscape).Summary, fmt.Sprintf("symlink to %q points outside %s", f.Link, a.Name))
 			continue
 		}
@@ -164,8 +167,8 @@ func (c *checker) linkEscapes(a *Artifact) {
 	}
 }
 
-// nativeNames are the file names a loader or import system opens as native
-// code.
+// nativeName reports whether p is a file name a loader or import system
+// opens as native code.
 func nativeName(p string) bool {
 	switch path.Ext(p) {
 	case ".so", ".dylib", ".node", ".bundle", ".pyd", ".dll":
@@ -413,9 +416,13 @@ func (c *checker) settleMissing() {
 		}
 	}
 	missing := map[*File][]string{}
+	var last []unresolved // one per object with missing libraries, for the sum
 	for i, u := range c.unresolved {
 		if settled[i] {
 			continue
+		}
+		if missing[u.f] == nil {
+			last = append(last, u)
 		}
 		missing[u.f] = append(missing[u.f], u.lib)
 		if n := len(missing[u.f]); n <= maxMissingPerObject {
@@ -423,12 +430,11 @@ func (c *checker) settleMissing() {
 				"DT_NEEDED "+u.lib+"; searched "+u.searched)
 		}
 	}
-	for i, u := range c.unresolved {
-		libs := missing[u.f]
-		if settled[i] || len(libs) <= maxMissingPerObject || u.lib != libs[len(libs)-1] {
+	for _, u := range last {
+		more := missing[u.f][min(len(missing[u.f]), maxMissingPerObject):]
+		if len(more) == 0 {
 			continue
 		}
-		more := libs[maxMissingPerObject:]
 		shown := strings.Join(more[:min(len(more), 8)], ", ")
 		if len(more) > 8 {
 			shown += ", …"

@@ -119,12 +119,12 @@ type LoadOptions struct {
 func Load(ctx context.Context, t fstree.Tree, opts LoadOptions) (*Artifact, error) {
 	a := &Artifact{Name: t.Name()}
 	workers := 2 * runtime.GOMAXPROCS(0) // a folder's reads wait on the disk
-	if ar, ok := t.(fstree.Archive); ok {
+	ar, archive := t.(fstree.Archive)
+	if archive {
 		a.ArchiveBytes = ar.ArchiveBytes()
 		a.Problems = append(a.Problems, ar.Problems()...)
 		workers = runtime.GOMAXPROCS(0) // an archive's inflate is CPU work
 	}
-	_, archive := t.(fstree.Archive)
 	// The walk hands each regular file to the readers as soon as it sees
 	// it, so reading overlaps walking.
 	g, gctx := errgroup.WithContext(ctx)

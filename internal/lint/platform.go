@@ -126,16 +126,6 @@ func (c *checker) fits(t platformTag) bool {
 	return t.arch == "" || c.arch == "" || t.arch == string(c.arch)
 }
 
-// nativeFile reports whether p is a binary a loader opens by name: a Node
-// addon, a shared library or a Windows or macOS one.
-func nativeFile(p string) bool {
-	switch path.Ext(p) {
-	case ".node", ".so", ".dll", ".dylib", ".exe":
-		return true
-	}
-	return false
-}
-
 // intermediate reports whether p is a compile's leftover that no loader
 // opens: an object file, a static archive, or anything under node-gyp's
 // obj.target/ or .deps/.
@@ -178,7 +168,7 @@ func (c *checker) selectAway(a *Artifact) {
 		switch {
 		case f.Type == zipper.TypeDir:
 			addDir(f.Path)
-		case nativeFile(f.Path):
+		case (nativeName(f.Path) || path.Ext(f.Path) == ".exe"):
 			if t, ok := tagOf(path.Base(f.Path)); ok && c.fits(t) {
 				fittingFile[path.Dir(f.Path)] = true
 			}
@@ -214,7 +204,7 @@ func (c *checker) selectAway(a *Artifact) {
 			}
 			continue
 		}
-		if nativeFile(f.Path) && fittingFile[path.Dir(f.Path)] {
+		if (nativeName(f.Path) || path.Ext(f.Path) == ".exe") && fittingFile[path.Dir(f.Path)] {
 			if t, ok := tagOf(path.Base(f.Path)); ok && !c.fits(t) {
 				c.away[f] = awayPlatform
 				continue
