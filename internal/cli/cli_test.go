@@ -184,8 +184,8 @@ func TestExitCodes(t *testing.T) {
 		&FindingsError{Msg: "x"}:      3,
 		os.ErrNotExist:                1,
 	} {
-		if got := ExitCode(err); got != want {
-			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
+		if got, _ := outcome(context.Background(), err); got != want {
+			t.Errorf("outcome(%v) = %d, want %d", err, got, want)
 		}
 	}
 }

@@ -12,19 +12,12 @@ import (
 	"github.com/layerkit/layerkit/internal/publish"
 )
 
-// ExitCode maps an error returned by a command to the process's exit code:
+// outcome is the one mapping from a command's result to its exit code,
+// with the hint that goes with an AWS credentials or permission problem:
 // context.Canceled anywhere in the chain (also inside an SDK error, such as
 // a retry cut short) is 130; then AWS refusing the credentials or a
 // permission, or no credentials to be had, is 4; then usage errors 2,
-// findings 3, anything else 1. Main also gives 130 to any error that ends a
-// command whose context was canceled.
-func ExitCode(err error) int {
-	code, _ := outcome(context.Background(), err)
-	return code
-}
-
-// outcome is the one mapping from a command's result to its exit code,
-// with the hint that goes with an AWS credentials or permission problem.
+// findings 3, anything else 1.
 // An error after ctx was canceled is an interruption, whatever it says: a
 // command cut off by Ctrl-C may report the last error it saw (a throttled
 // call it was about to retry) rather than the cancellation.

@@ -143,8 +143,8 @@ func TestExitCodeAWS(t *testing.T) {
 		{"not found", &smithy.GenericAPIError{Code: "ResourceNotFoundException"}, ExitError},
 	}
 	for _, tt := range tests {
-		if got := ExitCode(tt.err); got != tt.want {
-			t.Errorf("%s: ExitCode(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
+		if got, _ := outcome(context.Background(), tt.err); got != tt.want {
+			t.Errorf("%s: outcome(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
 		}
 	}
 	if got := awsHint(denied); !strings.HasPrefix(got, "AWS denied lambda:ListFunctions ") {

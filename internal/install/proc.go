@@ -17,7 +17,7 @@ const stopGrace = 3 * time.Second
 // done the whole group gets SIGTERM, and whatever is left of it when the
 // installer has exited (a grandchild that ignored SIGTERM or lingered after
 // a successful run) gets SIGKILL, so nothing the installer started outlives
-// the call. On cancel the error wraps ctx.Err().
+// the call. On cancel it returns ctx.Err().
 func run(ctx context.Context, cmd *exec.Cmd) error {
 	setGroup(cmd)
 	cmd.WaitDelay = stopGrace
