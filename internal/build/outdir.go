@@ -17,7 +17,7 @@ var ErrOutputHoldsSource = errors.New("the output folder is or holds a folder th
 
 // ErrOutsideProject reports a config whose out: leaves the project folder
 // while Options.OutOutsideProject is not set.
-var ErrOutsideProject = errors.New("outside the project folder")
+var ErrOutsideProject = config.ErrOutsideProject
 
 // outputFolder returns the build's output folder as the user spelled it
 // (Options.Out, or the config's out: under the project folder, or as is

@@ -86,7 +86,8 @@ func InspectELF(r io.ReaderAt, size int64, opts Options) (*ELFInfo, error) {
 	return p.inspect(opts)
 }
 
-// unwrapFormat drops debug/elf's own *FormatError wrapper text duplication.
+// unwrapFormat names a read that ran out of bytes as what it means here: a
+// truncated file.
 func unwrapFormat(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return errors.New("truncated file")

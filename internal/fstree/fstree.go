@@ -77,7 +77,7 @@ type Archive interface {
 }
 
 // ErrNotRegular reports an Open of something that is not a regular file.
-var ErrNotRegular = errors.New("not a regular file")
+var ErrNotRegular = zipper.ErrNotRegular
 
 // ReadRange returns up to n bytes of a file's content from offset off:
 // through ReadAt where the file has it, else by reading and discarding the

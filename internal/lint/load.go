@@ -222,8 +222,8 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 		opts := elfOptions(f.Path)
 		opts.Reopen = func() (io.ReadCloser, error) { return t.Open(f.Path) }
 		info, err := elfcheck.InspectStream(rest, f.Size, opts)
-		if contentLie(err) {
-			return err // the archive's content contradicts it: File.ReadErr
+		if readFailure(err) {
+			return err // File.ReadErr: LK193 for a lie, LK196 for corrupt data
 		}
 		f.ELF, f.ELFErr = info, err
 	case needsText(f.Path) && f.Size <= maxTextBytes:
@@ -242,6 +242,11 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 	// Lambda's own extraction reports at deploy.
 	return nil
 }
+
+// readFailure reports whether err from inspecting a stream is the
+// archive's failing to give the content back (a lie about it, or corrupt
+// data) rather than something about the object itself.
+func readFailure(err error) bool { return contentLie(err) || errors.Is(err, zipper.ErrCorrupt) }
 
 // contentLie reports whether err says an archive's content contradicts
 // what the archive declares about it.

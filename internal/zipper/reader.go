@@ -284,7 +284,7 @@ func (r *Reader) ReadHead(e *ReadEntry, n int) ([]byte, error) {
 	k, err := io.ReadFull(rc, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) &&
 		!errors.Is(err, ErrSizeMismatch) && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrChecksum) {
-		return nil, fmt.Errorf("reading %s: %w", e.f.Name, err)
+		return nil, err // the entry stream names the entry
 	}
 	return b[:k], nil
 }
@@ -352,18 +352,18 @@ func localName(ra io.ReaderAt, f *zip.File, dataOff int64) (string, bool) {
 	}
 	// One read when the local name has the central name's length, as in
 	// every honest zip.
-	b := make([]byte, min(30+int64(len(f.Name)), dataOff-hdr))
-	if len(b) < 30 {
+	b := make([]byte, min(localLen+int64(len(f.Name)), dataOff-hdr))
+	if len(b) < localLen {
 		return "", false
 	}
 	if _, err := ra.ReadAt(b, hdr); err != nil {
 		return "", false
 	}
-	n := int64(binary.LittleEndian.Uint16(b[26:]))
-	if hdr+30+n > dataOff {
+	n := int64(binary.LittleEndian.Uint16(b[localLen-4:])) // the name's length
+	if hdr+localLen+n > dataOff {
 		return "", false
 	}
-	if n == int64(len(b)-30) {
+	if n == int64(len(b)-localLen) {
 		return string(b[30:]), true
 	}
 	name := make([]byte, n)

@@ -188,8 +188,8 @@ func TestReadHeadShortEntry(t *testing.T) {
 	}
 }
 
-// TestReadAllMemory: an entry declaring 262,000,000 bytes and holding a
-// few hundred costs memory for what it holds, not for what it declares.
+// TestReadAllMemory: an entry declaring 262,000,000 bytes and holding
+// 300 KB costs memory for what it holds, not for what it declares.
 func TestReadAllMemory(t *testing.T) {
 	body := append([]byte("\x7fELF\x02\x01\x01"), make([]byte, 300_000)...)
 	e := deflated(t, "python/x.so", body)
