@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/report"
 	"github.com/layerkit/layerkit/internal/source"
@@ -27,6 +30,7 @@ type CheckOptions struct {
 func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}
 	var runtime, arch, failOn string
+	var params []string
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Find what would fail on Lambda before deploying: binaries, ABI tags, layout, secrets, size limits",
@@ -44,6 +48,14 @@ main zip plus that target's layers. --function and --layer check one function
 as deployed: its code plus its layers in order, later layers overwriting
 earlier files as in /opt.
 
+PATH may also be what a deployment framework built, recognised by its content:
+SAM's .aws-sam/build (or the project holding it), CDK's cdk.out, the Serverless
+Framework's .serverless, or a Terraform plan or state as JSON (terraform show
+-json). Every function the template declares is checked as it will deploy:
+its runtime, architecture, handler, environment, code and layers in order.
+Layers given only as ARNs are listed as not checked unless --fetch-layers.
+--runtime/--arch then select functions.
+
 Without --runtime/--arch (and no manifest) layerkit infers what it can and
 says what it assumed. 'layerkit explain RULE' describes each rule.
 
@@ -51,6 +63,12 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 2 usage.`,
 		Example: `  # Check every target of a build before deploying
   layerkit check dist
+
+  # Check every function of a SAM, CDK, Serverless or Terraform project
+  sam build && layerkit check .aws-sam/build
+  cdk synth && layerkit check cdk.out
+  serverless package && layerkit check .serverless
+  terraform plan -out plan.out && terraform show -json plan.out > plan.json && layerkit check plan.json
 
   # Check one layer folder for python3.12 on Graviton
   layerkit check layers/python3.12-arm64 --runtime python3.12 --arch arm64
@@ -97,6 +115,22 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 					return &UsageError{Err: err}
 				}
 			}
+			if req.Framework != "" && !slices.Contains(deploy.Frameworks, req.Framework) {
+				return usageErrorf("--framework: %q is not one of %s", req.Framework, strings.Join(deploy.Frameworks, ", "))
+			}
+			for _, p := range params {
+				k, v, ok := strings.Cut(p, "=")
+				if !ok || k == "" {
+					return usageErrorf("--parameter %q: want NAME=VALUE", p)
+				}
+				if req.Params == nil {
+					req.Params = map[string]string{}
+				}
+				req.Params[k] = v
+			}
+			if len(req.Params) > 0 && (req.Function != "" || len(req.Layers) > 0) {
+				return usageErrorf("--parameter applies to a framework's template, not to --function/--layer")
+			}
 			opts.Version = cmd.Root().Version
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -110,6 +144,8 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().StringVar(&failOn, "fail-on", "error", "exit 3 when a finding is at least this severe: error, warning or note")
 	cmd.Flags().StringVar(&opts.Request.Function, "function", "", "the function's code (zip or folder), checked with --layer")
 	cmd.Flags().StringArrayVar(&opts.Request.Layers, "layer", nil, "a layer the function attaches (zip or folder); repeat, in order")
+	cmd.Flags().StringVar(&opts.Request.Framework, "framework", "", "read PATH as this framework's output: "+strings.Join(deploy.Frameworks, ", ")+" (default: recognised by content)")
+	cmd.Flags().StringArrayVar(&params, "parameter", nil, "a template parameter's value, NAME=VALUE, used where the template refers to it (repeatable)")
 	cmd.Flags().BoolVar(&opts.Request.Verify, "verify", false, "read every zip entry whole and check its CRC-32, as unzip -t does, and each build zip's SHA-256 against its manifest (slower)")
 	return cmd
 }

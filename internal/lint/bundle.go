@@ -24,6 +24,10 @@ const (
 type Mount struct {
 	Path     string
 	Artifact *Artifact
+	// BuildArch is the architecture a deployment framework says it built
+	// the artifact for (SAM's Metadata.BuildArchitecture); empty when it
+	// does not say.
+	BuildArch layers.Arch
 }
 
 // Environment is what the function's configuration says beyond its
@@ -50,13 +54,19 @@ type Bundle struct {
 	Target layers.Target
 	Env    Environment
 	Mounts []Mount
+	// Function names the function a deployment framework declares, such as
+	// "Stack/Fn (my-fn)"; findings carry it. Empty for a bare folder or zip.
+	Function string
+	// Unchecked lists layers the function attaches whose content was not
+	// read (given only as ARNs): they count toward the layer limit only.
+	Unchecked []string
 }
 
 // AddFunction mounts a as the function's code at /var/task.
-func (b *Bundle) AddFunction(a *Artifact) { b.Mounts = append(b.Mounts, Mount{TaskRoot, a}) }
+func (b *Bundle) AddFunction(a *Artifact) { b.Mounts = append(b.Mounts, Mount{Path: TaskRoot, Artifact: a}) }
 
 // AddLayer mounts a as the next layer at /opt.
-func (b *Bundle) AddLayer(a *Artifact) { b.Mounts = append(b.Mounts, Mount{LayerRoot, a}) }
+func (b *Bundle) AddLayer(a *Artifact) { b.Mounts = append(b.Mounts, Mount{Path: LayerRoot, Artifact: a}) }
 
 // Artifacts returns every mounted artifact, in mount order.
 func (b *Bundle) Artifacts() []*Artifact {

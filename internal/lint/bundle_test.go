@@ -110,7 +110,7 @@ func TestEnvironmentAndOtherMounts(t *testing.T) {
 	fn := load(t, tree(t, map[string]string{"pkg/libneeds.so": "@libneeds-x86_64.so"}), layers.KindFunction)
 	efs := load(t, tree(t, map[string]string{"lib/libmissing.so.1": "@libanswer-x86_64.so"}), layers.KindLayer)
 	efs.UnzippedBytes = layers.MaxUnzippedBytes // would be over the limit in the package
-	b := &Bundle{Target: target(t, "python3.12-x86_64"), Mounts: []Mount{{TaskRoot, fn}, {"/mnt/deps", efs}}}
+	b := &Bundle{Target: target(t, "python3.12-x86_64"), Mounts: []Mount{{Path: TaskRoot, Artifact: fn}, {Path: "/mnt/deps", Artifact: efs}}}
 	if got := ruleSet(Check(b)); !slices.Equal(got, []string{"LK120 pkg/libneeds.so"}) {
 		t.Errorf("without LD_LIBRARY_PATH: findings = %q", got)
 	}
@@ -136,7 +136,7 @@ func TestDirectUploadIsAFact(t *testing.T) {
 		{60 << 20, false, false},
 	} {
 		a := &Artifact{Name: "code.zip", Kind: layers.KindFunction, ArchiveBytes: tt.bytes, InRequest: tt.inRequest}
-		got := slices.Contains(ruleSet(Check(&Bundle{Mounts: []Mount{{TaskRoot, a}}})), "LK161 ")
+		got := slices.Contains(ruleSet(Check(&Bundle{Mounts: []Mount{{Path: TaskRoot, Artifact: a}}})), "LK161 ")
 		if got != tt.want {
 			t.Errorf("%d bytes, in request %v: LK161 = %v, want %v", tt.bytes, tt.inRequest, got, tt.want)
 		}

@@ -72,6 +72,8 @@ func Check(b *Bundle) []Finding {
 		c.deadWeight(a)
 	}
 	c.settleMissing()
+	c.handler()
+	c.layerBuildArch()
 	c.sizes()
 	Sort(c.findings)
 	return c.findings
@@ -86,7 +88,7 @@ func (c *checker) add(rule string, a *Artifact, p string, sev Severity, msg, evi
 	if a != nil {
 		name = a.Name
 	}
-	c.findings = append(c.findings, Finding{Rule: r.ID, Name: r.Name, Severity: sev, Artifact: name, Path: p,
+	c.findings = append(c.findings, Finding{Function: c.b.Function, Rule: r.ID, Name: r.Name, Severity: sev, Artifact: name, Path: p,
 		Target: c.target, Message: msg, Evidence: evidence, Symptom: r.Symptom, Fix: r.Fix})
 	return &c.findings[len(c.findings)-1]
 }
@@ -749,9 +751,12 @@ func (c *checker) sizes() {
 		c.add(RuleSizeImage, nil, "", 0, fmt.Sprintf("%s to %s, over the 10 GB container image limit", what, formatBytes(total)),
 			fmt.Sprintf("%d > %d bytes", total, int64(layers.MaxImageBytes)))
 	}
-	if n := len(c.b.Layers()); n > layers.MaxLayers {
-		c.add(RuleLayerCount, nil, "", 0, fmt.Sprintf("%d layers; a function attaches at most %d", n, layers.MaxLayers),
-			fmt.Sprintf("%d > %d", n, layers.MaxLayers))
+	if n := len(c.b.Layers()) + len(c.b.Unchecked); n > layers.MaxLayers {
+		ev := fmt.Sprintf("%d > %d", n, layers.MaxLayers)
+		if len(c.b.Unchecked) > 0 {
+			ev += fmt.Sprintf(", %d of them given only as ARNs", len(c.b.Unchecked))
+		}
+		c.add(RuleLayerCount, nil, "", 0, fmt.Sprintf("%d layers; a function attaches at most %d", n, layers.MaxLayers), ev)
 	}
 }
 

@@ -44,6 +44,10 @@ func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 
 // Finding is one thing a check found.
 type Finding struct {
+	// Function names the function a deployment framework declares (stack
+	// and logical ID, and its FunctionName when set); empty for a bare
+	// folder or zip.
+	Function string   `json:"function,omitempty"`
 	Rule     string   `json:"rule"`
 	Name     string   `json:"name"`
 	Severity Severity `json:"severity"`
@@ -63,11 +67,11 @@ type Finding struct {
 	Fix     string `json:"fix,omitempty"`
 }
 
-// Sort orders findings by artifact, then most severe first, then path and
-// rule, so output is stable.
+// Sort orders findings by function, then artifact, then most severe first,
+// then path and rule, so output is stable.
 func Sort(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(a.Artifact, b.Artifact), cmp.Compare(b.Severity, a.Severity),
+		return cmp.Or(cmp.Compare(a.Function, b.Function), cmp.Compare(a.Artifact, b.Artifact), cmp.Compare(b.Severity, a.Severity),
 			cmp.Compare(a.Path, b.Path), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Target, b.Target))
 	})
 }

@@ -229,7 +229,7 @@ func TestSizes(t *testing.T) {
 	fn.Kind = layers.KindFunction
 	l1 := big("numpy.zip", map[string]int64{"python/lib/python3.12/site-packages/numpy/core/x.so": 150_000_000}, 60_000_000)
 	l2 := big("scipy.zip", map[string]int64{"python/lib/python3.12/site-packages/scipy/linalg/y.so": 112_143_000}, 40_000_000)
-	b := &Bundle{Name: "manifest.json", Target: target(t, "python3.12-x86_64"), Mounts: append([]Mount{{TaskRoot, fn}}, layerMounts(l1, l2)...)}
+	b := &Bundle{Name: "manifest.json", Target: target(t, "python3.12-x86_64"), Mounts: append([]Mount{{Path: TaskRoot, Artifact: fn}}, layerMounts(l1, l2)...)}
 	got := ruleSet(Check(b))
 	want := []string{"LK160 ", "LK161 "}
 	if !slices.Equal(got, want) {

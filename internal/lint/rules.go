@@ -30,6 +30,7 @@ const (
 	RulePE              = "LK105"
 	RuleMusl            = "LK106"
 	RuleELFBroken       = "LK107"
+	RuleLayerBuildArch  = "LK108"
 	RuleGlibc           = "LK110"
 	RuleLibstdcxx       = "LK111"
 	RuleLibMissing      = "LK120"
@@ -42,6 +43,7 @@ const (
 	RuleNodePrebuild    = "LK141"
 	RuleLayoutWrapped   = "LK150"
 	RuleLayoutUnread    = "LK151"
+	RuleHandlerMissing  = "LK155"
 	RuleSizeUnzipped    = "LK160"
 	RuleSizeDirect      = "LK161"
 	RuleLayerCount      = "LK162"
@@ -95,6 +97,11 @@ var rules = []Rule{
 		Symptom: "'file too short' or 'invalid ELF header' when loaded",
 		Fix:     "reinstall the dependency; check the upload or copy that produced the file",
 		Details: "The file starts like an ELF object but its headers or dynamic sections cannot be read."},
+	{ID: RuleLayerBuildArch, Name: "layer-build-arch", Severity: Warning,
+		Summary: "layer built for another architecture than the function that attaches it",
+		Symptom: "compiled dependencies the build installed for the other CPU fail to load ('cannot open shared object file', 'No module named ..._multiarray_umath')",
+		Fix:     "build the layer for the function's architecture (SAM: Metadata.BuildArchitecture: arm64), or give arm64 and x86_64 functions a layer each",
+		Details: "SAM builds a layer with Metadata.BuildMethod for Metadata.BuildArchitecture, x86_64 when absent, whatever the functions that attach it run on, and only warns. Pure-Python or pure-JavaScript content works on either CPU; the file rules (LK101, LK130) say which files would fail."},
 	{ID: RuleGlibc, Name: "glibc-version", Severity: Error,
 		Summary: "needs a newer glibc than the runtime's OS has",
 		Symptom: "'version `GLIBC_2.xx' not found (required by …)'",
@@ -155,6 +162,11 @@ var rules = []Rule{
 		Symptom: "nothing fails, but the files are unreachable by default paths",
 		Fix:     "move the content under the runtime's folders, or drop it",
 		Details: "Only the runtime's language folder (python/, nodejs/, java/, ruby/) and bin/, lib/ and extensions/ are read."},
+	{ID: RuleHandlerMissing, Name: "handler-missing", Severity: Error,
+		Summary: "the function's handler names a file that is not in its code or layers",
+		Symptom: "every invoke fails: 'Runtime.ImportModuleError: Unable to import module' (Python), 'Runtime.ImportModuleError: Error: Cannot find module' (Node.js), 'Runtime.InvalidEntrypoint' (custom runtimes without bootstrap)",
+		Fix:     "package the handler's file at the path the handler names, or correct the Handler setting",
+		Details: "Python: handler a/b.fn or a.b.fn imports module a.b from /var/task, PYTHONPATH, /opt/python/lib/python3.X/site-packages and /opt/python (a .py file, a package folder, or an extension). Node.js: handler dir/index.fn loads /var/task/dir/index (.js, .mjs, .cjs, or a folder), then a package of that name from node_modules. Ruby: handler file.fn loads /var/task/file.rb. Custom runtimes (provided.*) need an executable bootstrap in /var/task or /opt. Java and .NET handlers name classes inside archives and are not checked."},
 	{ID: RuleSizeUnzipped, Name: "size-unzipped", Severity: Error,
 		Summary: "function code plus layers, unzipped, reach Lambda's 262,144,000-byte limit",
 		Symptom: "deploy fails: 'Function code combined with layers exceeds the maximum allowed size of 262144000 bytes'",
@@ -233,7 +245,11 @@ var rules = []Rule{
 }
 
 // Rules returns every rule, ordered by ID.
-func Rules() []Rule { return slices.Clone(rules) }
+func Rules() []Rule {
+	rs := slices.Clone(rules)
+	slices.SortFunc(rs, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rs
+}
 
 // LookupRule finds a rule by its ID ("LK101") or name ("elf-machine"),
 // ignoring case.

@@ -35,7 +35,7 @@ func loadZipTree(ctx context.Context, p string) (*Artifact, error) {
 func layerMounts(as ...*Artifact) []Mount {
 	ms := make([]Mount, len(as))
 	for i, a := range as {
-		ms[i] = Mount{LayerRoot, a}
+		ms[i] = Mount{Path: LayerRoot, Artifact: a}
 	}
 	return ms
 }

@@ -75,9 +75,10 @@ const (
 	reset  = "\x1b[0m"
 )
 
-// Text writes findings grouped by artifact, most severe first, then one
-// summary line. color adds ANSI colours; callers set it only for a
-// terminal. Every field of a finding is shown through Printable.
+// Text writes findings grouped by function (when a deployment framework
+// declared them) and by artifact, most severe first, then one summary
+// line. color adds ANSI colours; callers set it only for a terminal. Every
+// field of a finding is shown through Printable.
 func Text(w io.Writer, r *Report, color bool) error {
 	paint := func(code, s string) string {
 		if !color {
@@ -87,13 +88,28 @@ func Text(w io.Writer, r *Report, color bool) error {
 	}
 	var b strings.Builder
 	multiTarget := len(r.Summary.Targets) > 1
-	prev := ""
-	for _, f := range r.Findings {
-		if f.Artifact != prev {
-			if prev != "" {
+	prevFn, prev := "", ""
+	indent := ""
+	for i, f := range r.Findings {
+		if i == 0 || f.Function != prevFn {
+			if i > 0 {
 				b.WriteByte('\n')
 			}
-			b.WriteString(paint(bold, Printable(f.Artifact)) + "\n")
+			prevFn, prev, indent = f.Function, "", ""
+			if f.Function != "" {
+				head := "function " + Printable(f.Function)
+				if f.Target != "" {
+					head += " [" + Printable(f.Target) + "]"
+				}
+				b.WriteString(paint(bold, head) + "\n")
+				indent = "  "
+			}
+		}
+		if f.Artifact != prev {
+			if prev != "" && f.Function == "" {
+				b.WriteByte('\n')
+			}
+			b.WriteString(indent + paint(bold, Printable(f.Artifact)) + "\n")
 			prev = f.Artifact
 		}
 		sev := fmt.Sprintf("%-7s", f.Severity)
@@ -110,18 +126,18 @@ func Text(w io.Writer, r *Report, color bool) error {
 			where = "(whole)"
 		}
 		tgt := ""
-		if multiTarget && f.Target != "" {
+		if multiTarget && f.Target != "" && f.Function == "" {
 			tgt = " [" + Printable(f.Target) + "]"
 		}
-		fmt.Fprintf(&b, "  %s %s %s%s: %s\n", sev, paint(dim, Printable(f.Rule)), where, tgt, Printable(f.Message))
+		fmt.Fprintf(&b, "%s  %s %s %s%s: %s\n", indent, sev, paint(dim, Printable(f.Rule)), where, tgt, Printable(f.Message))
 		if f.Evidence != "" {
-			fmt.Fprintf(&b, "          evidence: %s\n", Printable(f.Evidence))
+			fmt.Fprintf(&b, "%s          evidence: %s\n", indent, Printable(f.Evidence))
 		}
 		if f.Severity == lint.Error && f.Symptom != "" {
-			fmt.Fprintf(&b, "          on Lambda: %s\n", Printable(f.Symptom))
+			fmt.Fprintf(&b, "%s          on Lambda: %s\n", indent, Printable(f.Symptom))
 		}
 		if f.Fix != "" {
-			fmt.Fprintf(&b, "          fix: %s\n", Printable(f.Fix))
+			fmt.Fprintf(&b, "%s          fix: %s\n", indent, Printable(f.Fix))
 		}
 	}
 	if len(r.Findings) > 0 {
@@ -168,6 +184,10 @@ func uri(f lint.Finding) string {
 
 // fingerprint identifies a finding across runs for SARIF consumers.
 func fingerprint(f lint.Finding) string {
-	h := sha256.Sum256([]byte(f.Rule + "\x00" + f.Artifact + "\x00" + f.Path + "\x00" + f.Target + "\x00" + f.Message))
+	key := f.Rule + "\x00" + f.Artifact
+	if f.Function != "" { // findings of bare folders and zips keep their fingerprints
+		key = f.Function + "\x00" + key
+	}
+	h := sha256.Sum256([]byte(key + "\x00" + f.Path + "\x00" + f.Target + "\x00" + f.Message))
 	return hex.EncodeToString(h[:16])
 }

@@ -125,3 +125,62 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+// Findings of a framework's functions are grouped under each function,
+// then by artifact; SARIF points a function-level finding at the template
+// and names the function.
+func TestFunctionGrouping(t *testing.T) {
+	fs := []lint.Finding{
+		{Function: "App/ArmFn (arm-fn)", Rule: "LK101", Severity: lint.Error, Artifact: "cdk.out/asset.1", Path: "lib/libx.so", Target: "python3.12-arm64", Message: "ELF for x86_64"},
+		{Function: "App/NoHandler", Rule: "LK155", Severity: lint.Error, Artifact: "cdk.out/App.template.json", Target: "python3.12-x86_64", Message: "handler app.handler: module app is not in the code"},
+		{Function: "App/ArmFn (arm-fn)", Rule: "LK170", Severity: lint.Error, Artifact: "cdk.out/asset.2", Path: ".env", Target: "python3.12-arm64", Message: "secret"},
+	}
+	var b strings.Builder
+	if err := Text(&b, New(fs, 3, 10, []string{"python3.12-arm64", "python3.12-x86_64"}, lint.Error), false); err != nil {
+		t.Fatal(err)
+	}
+	want := `function App/ArmFn (arm-fn) [python3.12-arm64]
+  cdk.out/asset.1
+    error   LK101 lib/libx.so: ELF for x86_64
+  cdk.out/asset.2
+    error   LK170 .env: secret
+
+function App/NoHandler [python3.12-x86_64]
+  cdk.out/App.template.json
+    error   LK155 (whole): handler app.handler: module app is not in the code
+
+3 errors, 0 warnings, 0 notes in 3 artifacts, 10 files for python3.12-arm64, python3.12-x86_64; fails at --fail-on error
+`
+	if got := b.String(); got != want {
+		t.Errorf("text:\n%s\nwant:\n%s", got, want)
+	}
+	b.Reset()
+	if err := SARIF(&b, New(fs, 3, 10, nil, lint.Error), "test"); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Message   struct{ Text string }
+				Locations []struct {
+					PhysicalLocation struct{ ArtifactLocation struct{ URI string } }
+				}
+				Properties map[string]string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(b.String()), &log); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range log.Runs[0].Results {
+		if r.RuleID == "LK155" {
+			if uri := r.Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != "cdk.out/App.template.json" {
+				t.Errorf("LK155 points at %s, want the template", uri)
+			}
+			if r.Properties["function"] != "App/NoHandler" || !strings.HasPrefix(r.Message.Text, "function App/NoHandler: ") {
+				t.Errorf("LK155 does not name its function: %+v", r)
+			}
+		}
+	}
+}

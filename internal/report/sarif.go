@@ -110,6 +110,9 @@ func SARIF(w io.Writer, r *Report, version string) error {
 		if f.Target != "" {
 			msg += " [" + f.Target + "]"
 		}
+		if f.Function != "" {
+			msg = "function " + f.Function + ": " + msg
+		}
 		if f.Evidence != "" {
 			msg += " (" + f.Evidence + ")"
 		}
@@ -118,8 +121,14 @@ func SARIF(w io.Writer, r *Report, version string) error {
 		loc.PhysicalLocation.Region.StartLine = 1
 		res := sarifResult{RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevel(f.Severity), Message: sarifText{Text: msg},
 			Locations: []sarifLocation{loc}, PartialFingerprints: map[string]string{"layerkitFinding/v1": fingerprint(f)}}
-		if f.Path != "" {
-			res.Properties = map[string]string{"artifact": f.Artifact, "path": f.Path}
+		if f.Path != "" || f.Function != "" {
+			res.Properties = map[string]string{"artifact": f.Artifact}
+			if f.Path != "" {
+				res.Properties["path"] = f.Path
+			}
+			if f.Function != "" {
+				res.Properties["function"] = f.Function
+			}
 		}
 		results = append(results, res)
 	}
@@ -155,6 +164,9 @@ func GitHub(w io.Writer, r *Report) error {
 			msg += "\nfix: " + Printable(f.Fix)
 		}
 		title := Printable(f.Rule + " " + f.Name)
+		if f.Function != "" {
+			title += " in " + Printable(f.Function)
+		}
 		if f.Target != "" {
 			title += " [" + Printable(f.Target) + "]"
 		}

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/internal/fstree"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -36,6 +38,15 @@ type Request struct {
 	Arch    layers.Arch
 	// Verify reads every zip entry whole, checking its size and CRC-32.
 	Verify bool
+	// Framework forces the deployment framework whose output Paths hold
+	// (deploy.SAM, ...); empty recognises it by content.
+	Framework string
+	// Params overrides template parameters (SAM, CDK, Serverless).
+	Params map[string]string
+	// FetchLayer, when set, downloads a layer version given only as an
+	// ARN and returns the path of its zip; without it such layers are
+	// listed as not checked.
+	FetchLayer func(ctx context.Context, arn string) (string, error)
 }
 
 // Result is what a check run found.
@@ -111,6 +122,22 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		bundles = append(bundles, b)
 	}
 	for _, p := range req.Paths {
+		fw, root, err := findFramework(p, req.Framework)
+		if err != nil {
+			return nil, nil, err
+		}
+		if fw != nil {
+			proj, err := fw.read(root, deploy.Options{Params: req.Params})
+			if err != nil {
+				return nil, nil, err
+			}
+			bs, err := projectBundles(ctx, proj, req, res, load)
+			if err != nil {
+				return nil, nil, err
+			}
+			bundles = append(bundles, bs...)
+			continue
+		}
 		m, dir, err := findManifest(p)
 		if err != nil {
 			return nil, nil, err
@@ -152,7 +179,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 		for _, n := range lint.Infer(b) {
-			res.Notes = append(res.Notes, b.Name+": "+n)
+			res.Notes = append(res.Notes, cmp.Or(b.Function, b.Name)+": "+n)
 		}
 		res.Findings = append(res.Findings, lint.Check(b)...)
 		if t := lint.TargetLabel(b.Target); t != "" && !seenTarget[t] {
