@@ -243,8 +243,17 @@ func bestOf[K cmp.Ordered](counts map[K]int) K {
 
 // vfs is the bundle's files as Lambda lays them out, by absolute path
 // (/var/task/..., /opt/..., later mounts winning), folders included: those
-// a tree lists and those implied by the paths of their files.
-type vfs map[string]vfsEntry
+// a tree lists and those implied by the paths of their files. Each mount
+// looks its paths up in its artifact's own index, built once however many
+// bundles mount the artifact.
+type vfs struct {
+	mounts []vfsMount // the last mount first
+}
+
+type vfsMount struct {
+	root  string // "" for an artifact looked at on its own
+	index map[string]vfsEntry
+}
 
 type vfsEntry struct {
 	a *Artifact
@@ -256,33 +265,63 @@ func (e vfsEntry) isLink() bool { return e.f != nil && e.f.Type == zipper.TypeSy
 func (e vfsEntry) isFile() bool { return e.f != nil && e.f.Type == zipper.TypeFile }
 
 func newVFS(b *Bundle) vfs {
-	n := 0
-	for _, m := range b.Mounts {
-		n += len(m.Artifact.Files)
-	}
-	v := make(vfs, n+n/4) // files and folders, and the folders they imply
-	for _, m := range b.Mounts {
-		v.add(m.Artifact, m.Path)
+	v := vfs{mounts: make([]vfsMount, 0, len(b.Mounts))}
+	for i := len(b.Mounts) - 1; i >= 0; i-- {
+		v.mounts = append(v.mounts, vfsMount{b.Mounts[i].Path, indexOf(b.Mounts[i].Artifact)})
 	}
 	return v
 }
 
-// add lays a's files out under root ("" for the artifact's own root).
-func (v vfs) add(a *Artifact, root string) {
-	for i := range a.Files {
-		f := &a.Files[i]
-		if !zipper.ValidName(f.Path) {
-			continue // reported as unsafe; never extracted where it says
-		}
-		p := root + "/" + f.Path
-		v[p] = vfsEntry{a, f}
-		for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
-			if _, ok := v[d]; ok {
-				break
+// ownVFS lays an artifact out on its own, at the root.
+func ownVFS(a *Artifact) vfs { return vfs{mounts: []vfsMount{{"", indexOf(a)}}} }
+
+// indexOf returns a's files by path, with the folders their paths imply;
+// names that are not safe are left out (reported as unsafe, never
+// extracted where they say).
+func indexOf(a *Artifact) map[string]vfsEntry {
+	a.indexOnce.Do(func() {
+		idx := make(map[string]vfsEntry, len(a.Files)+len(a.Files)/4)
+		for i := range a.Files {
+			f := &a.Files[i]
+			if !zipper.ValidName(f.Path) {
+				continue
 			}
-			v[d] = vfsEntry{a: a}
+			idx[f.Path] = vfsEntry{a, f}
+			for d := path.Dir(f.Path); d != "." && d != "/"; d = path.Dir(d) {
+				if _, ok := idx[d]; ok {
+					break
+				}
+				idx[d] = vfsEntry{a: a}
+			}
+		}
+		a.index = idx
+	})
+	return a.index
+}
+
+// get finds an absolute path without following links: the last mount that
+// has it wins; mount points and the folders above them exist.
+func (v vfs) get(p string) (vfsEntry, bool) {
+	for _, m := range v.mounts {
+		rel, ok := strings.CutPrefix(p, m.root)
+		switch {
+		case !ok:
+			continue
+		case rel == "":
+			return vfsEntry{}, true
+		case rel[0] != '/':
+			continue
+		}
+		if e, ok := m.index[rel[1:]]; ok {
+			return e, true
 		}
 	}
+	for _, m := range v.mounts {
+		if strings.HasPrefix(m.root, p+"/") {
+			return vfsEntry{}, true
+		}
+	}
+	return vfsEntry{}, false
 }
 
 // maxLinkHops is how many symlinks one lookup follows before giving up, as
@@ -298,8 +337,7 @@ func (v vfs) lookup(p string) (vfsEntry, bool) {
 	if !ok {
 		return vfsEntry{}, false
 	}
-	e, found := v[cur]
-	return e, found
+	return v.get(cur)
 }
 
 // resolve walks p (absolute) through v and returns the path it reaches.
@@ -331,7 +369,7 @@ func (v vfs) resolve(p string, lexical bool) (cur string, escaped, ok bool) {
 			return "", true, false // the kernel stops at the NUL: nothing to trust
 		}
 		next := cur + "/" + c
-		e, found := v[next]
+		e, found := v.get(next)
 		switch {
 		case !found && lexical:
 			cur = next

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"debug/elf"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/layerkit/layerkit/internal/elfcheck"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -36,6 +38,59 @@ type checker struct {
 	runPath    map[string]bool
 	unresolved []unresolved
 	findings   []Finding
+	// resolve lists the ELF objects whose libraries the bundle resolves,
+	// once the per-artifact rules have run.
+	resolve []*File
+}
+
+// artifactPart is what the rules find in one artifact that depends only on
+// the artifact, where it is mounted and the target, not on the rest of the
+// bundle: computed once, however many functions attach the artifact.
+type artifactPart struct {
+	findings []Finding // Function empty
+	away     map[*File]string
+	resolve  []*File
+	contrib  map[string]int64 // bytes per contributor, for sizes
+}
+
+// partsMu guards every Artifact's parts.
+var partsMu sync.Mutex
+
+// part runs the rules that look at one artifact on its own, or returns
+// what an earlier bundle with the same mount and target found.
+func (c *checker) part(a *Artifact) *artifactPart {
+	key := c.mount[a] + "\x00" + c.b.Target.Runtime + "\x00" + string(c.arch)
+	partsMu.Lock()
+	p := a.parts[key]
+	partsMu.Unlock()
+	if p != nil {
+		return p
+	}
+	s := &checker{b: &Bundle{Name: a.Name, Target: c.b.Target}, runtime: c.runtime, arch: c.arch, target: c.target,
+		glibc: c.glibc, os: c.os, mount: c.mount, away: map[*File]string{}}
+	s.artifactProblems(a)
+	s.selectAway(a)
+	for i := range a.Files {
+		s.file(a, &a.Files[i])
+	}
+	if a.Kind == layers.KindLayer {
+		s.layout(a)
+		s.pythonDirs(a)
+	}
+	s.deadWeight(a)
+	p = &artifactPart{findings: s.findings, away: s.away, resolve: s.resolve, contrib: map[string]int64{}}
+	for _, f := range a.Files {
+		if f.Type != zipper.TypeDir {
+			p.contrib[contributor(f.Path)] += f.Size
+		}
+	}
+	partsMu.Lock()
+	if a.parts == nil {
+		a.parts = map[string]*artifactPart{}
+	}
+	a.parts[key] = p
+	partsMu.Unlock()
+	return p
 }
 
 // Check runs every rule over the bundle and returns the findings, sorted.
@@ -59,17 +114,16 @@ func Check(b *Bundle) []Finding {
 		}
 	}
 	for _, a := range b.Artifacts() {
-		c.artifactProblems(a)
+		p := c.part(a)
+		maps.Copy(c.away, p.away)
+		for _, f := range p.findings {
+			f.Function = b.Function
+			c.findings = append(c.findings, f)
+		}
 		c.linkEscapes(a)
-		c.selectAway(a)
-		for i := range a.Files {
-			c.file(a, &a.Files[i])
+		for _, f := range p.resolve {
+			c.needed(a, f)
 		}
-		if a.Kind == layers.KindLayer {
-			c.layout(a)
-			c.pythonDirs(a)
-		}
-		c.deadWeight(a)
 	}
 	c.settleMissing()
 	c.handler()
@@ -137,7 +191,7 @@ func (c *checker) artifactProblems(a *Artifact) {
 // whose own text already escapes were reported when the tree was read);
 // and those that stay inside but resolve to nothing in the bundle.
 func (c *checker) linkEscapes(a *Artifact) {
-	var own vfs
+	var own *vfs
 	reported := map[string]bool{}
 	for _, p := range a.Problems {
 		if p.Kind == zipper.ProblemSymlinkEscape {
@@ -154,8 +208,8 @@ func (c *checker) linkEscapes(a *Artifact) {
 			continue
 		}
 		if own == nil {
-			own = make(vfs, len(a.Files)+len(a.Files)/4)
-			own.add(a, "")
+			v := ownVFS(a)
+			own = &v
 		}
 		if _, escaped, _ := own.resolve("/"+f.Path, true); escaped {
 			c.add(RuleSymlinkEscape, a, f.Path, 0, mustRule(RuleSymlinkEscape).Summary,
@@ -275,7 +329,7 @@ func (c *checker) elfFile(a *Artifact, f *File) {
 				fmt.Sprintf("needs GLIBCXX_%s > %s (%s)", v, limit, c.os.Name()))
 		}
 	}
-	c.needed(a, f)
+	c.resolve = append(c.resolve, f)
 	if strings.HasSuffix(f.Path, ".node") {
 		c.nodeAddon(a, f)
 	}
@@ -729,10 +783,8 @@ func (c *checker) sizes() {
 	by := map[string]int64{}
 	for _, a := range c.b.Package() {
 		total += a.UnzippedBytes
-		for _, f := range a.Files {
-			if f.Type != zipper.TypeDir {
-				by[a.Name+": "+contributor(f.Path)] += f.Size
-			}
+		for k, n := range c.part(a).contrib {
+			by[a.Name+": "+k] += n
 		}
 		if a.InRequest && !layers.FitsDirectUpload(a.ArchiveBytes) {
 			c.add(RuleSizeDirect, a, "", 0, fmt.Sprintf("zip of %s (%d bytes) cannot be sent directly; upload it through S3", formatBytes(a.ArchiveBytes), a.ArchiveBytes),

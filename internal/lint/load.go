@@ -10,6 +10,7 @@ import (
 	"path"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
@@ -75,6 +76,13 @@ type Artifact struct {
 	// it recorded (size or SHA-256); "" when it matches or nothing was
 	// recorded.
 	Changed string
+
+	// parts holds what the per-artifact rules found, by mount and target
+	// (guarded by partsMu); index is the artifact's files by path, with
+	// the folders they imply (built once by indexOf).
+	parts     map[string]*artifactPart
+	indexOnce sync.Once
+	index     map[string]vfsEntry
 }
 
 // maxTextBytes bounds a metadata file read whole.
