@@ -63,10 +63,14 @@ type Bundle struct {
 }
 
 // AddFunction mounts a as the function's code at /var/task.
-func (b *Bundle) AddFunction(a *Artifact) { b.Mounts = append(b.Mounts, Mount{Path: TaskRoot, Artifact: a}) }
+func (b *Bundle) AddFunction(a *Artifact) {
+	b.Mounts = append(b.Mounts, Mount{Path: TaskRoot, Artifact: a})
+}
 
 // AddLayer mounts a as the next layer at /opt.
-func (b *Bundle) AddLayer(a *Artifact) { b.Mounts = append(b.Mounts, Mount{Path: LayerRoot, Artifact: a}) }
+func (b *Bundle) AddLayer(a *Artifact) {
+	b.Mounts = append(b.Mounts, Mount{Path: LayerRoot, Artifact: a})
+}
 
 // Artifacts returns every mounted artifact, in mount order.
 func (b *Bundle) Artifacts() []*Artifact {
