@@ -27,7 +27,7 @@ type declared struct {
 // its name.
 func (f *Fetcher) cached(ctx context.Context, want declared, loc string) (string, error) {
 	dst := filepath.Join(f.dir, want.hex+".zip")
-	ok, err := holds(dst, want)
+	ok, err := holds(ctx, dst, want)
 	if err != nil || ok {
 		return dst, err
 	}
@@ -42,8 +42,10 @@ func (f *Fetcher) cached(ctx context.Context, want declared, loc string) (string
 
 // holds reports whether path is a regular file of the zip's size and
 // SHA-256. A missing file, a symlink or another kind of file, or one of
-// another size or hash is not an error: it is to be replaced.
-func holds(path string, want declared) (bool, error) {
+// another size or hash is not an error: it is to be replaced. Hashing a
+// zip of MaxZipSize takes a fraction of a second, once per Fetcher; it
+// stops when ctx is done.
+func holds(ctx context.Context, path string, want declared) (bool, error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -59,7 +61,7 @@ func holds(path string, want declared) (bool, error) {
 	}
 	defer r.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, r}); err != nil {
 		return false, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return bytes.Equal(h.Sum(nil), want.sum), nil
@@ -118,13 +120,26 @@ func (f *Fetcher) download(ctx context.Context, want declared, loc, dst string) 
 	if err = os.Rename(tmp.Name(), dst); err != nil {
 		// Windows refuses to replace a file another process has open;
 		// when that file is this very zip, the work is done.
-		if ok, _ := holds(dst, want); ok {
+		if ok, _ := holds(ctx, dst, want); ok {
 			os.Remove(tmp.Name())
 			return nil
 		}
 		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	return nil
+}
+
+// ctxReader reads r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // redact returns a presigned URL for messages without what makes it a

@@ -332,6 +332,9 @@ func TestFetchTwoFetchersOneCache(t *testing.T) {
 	}
 	<-v.sent
 	<-v.sent
+	if _, err := os.Lstat(cachePath(cache, z)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("with both downloads half done, the zip's name: %v, want it absent", err)
+	}
 	close(v.hold)
 	for range 2 {
 		if err := <-errs; err != nil {
