@@ -77,9 +77,12 @@ type Fetcher struct {
 // region (cfg.Region is not used), and keeps zips in cacheDir/layers,
 // made when first needed. Downloads use cfg.HTTPClient whatever its type
 // (config.LoadDefaultConfig sets an *awshttp.BuildableClient there when
-// AWS_CA_BUNDLE or ca_bundle asks for other root certificates) or, when it
-// is nil, http.DefaultClient (which honours HTTPS_PROXY as the SDK does). New takes no options: none are needed yet, and an
-// options parameter can be added later without breaking callers.
+// AWS_CA_BUNDLE or ca_bundle asks for other root certificates) or, when
+// it is nil, http.DefaultClient (which honours HTTPS_PROXY, as the SDK's
+// own client does).
+//
+// New takes no options: none is needed yet, and an options parameter can
+// be added later without breaking callers.
 func New(cfg aws.Config, cacheDir string) *Fetcher {
 	var hc aws.HTTPClient = http.DefaultClient
 	if cfg.HTTPClient != nil {
