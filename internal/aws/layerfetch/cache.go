@@ -13,6 +13,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/layerkit/layerkit/internal/atomicfile"
 )
 
 // declared is what Lambda declares of a layer version's zip.
@@ -22,31 +25,43 @@ type declared struct {
 	size int64
 }
 
+// staleTemp is how long a temporary file in the cache folder goes
+// unwritten before it is taken for one a killed process left: a download
+// writes as it reads, and its presigned URL is valid for 10 minutes (API
+// reference, GetLayerVersion).
+const staleTemp = 24 * time.Hour
+
 // cached returns the path of the zip in the cache folder, downloading it
 // from loc first when the folder lacks it or holds something else under
 // its name.
 func (f *Fetcher) cached(ctx context.Context, want declared, loc string) (string, error) {
-	dst := filepath.Join(f.dir, want.hex+".zip")
-	ok, err := holds(ctx, dst, want)
-	if err != nil || ok {
-		return dst, err
-	}
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return "", fmt.Errorf("making the cache folder: %w", err)
 	}
-	if err := f.download(ctx, want, loc, dst); err != nil {
-		return "", err
+	dir, err := os.OpenRoot(f.dir)
+	if err != nil {
+		return "", fmt.Errorf("opening the cache folder: %w", err)
 	}
-	return dst, nil
+	defer dir.Close()
+	name := want.hex + ".zip"
+	if ok, err := holds(ctx, dir, name, want); err != nil {
+		return "", err
+	} else if !ok {
+		f.sweep.Do(func() { sweep(dir, time.Now().Add(-staleTemp)) })
+		if err := f.download(ctx, dir, name, want, loc); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(f.dir, name), nil
 }
 
-// holds reports whether path is a regular file of the zip's size and
-// SHA-256. A missing file, a symlink or another kind of file, or one of
-// another size or hash is not an error: it is to be replaced. Hashing a
-// zip of MaxZipSize takes a fraction of a second, once per Fetcher; it
+// holds reports whether name in dir is a regular file of the zip's size
+// and SHA-256. A missing file, a symlink or another kind of file, or one
+// of another size or hash is not an error: it is to be replaced. Hashing
+// a zip of MaxZipSize takes a fraction of a second, once per Fetcher; it
 // stops when ctx is done.
-func holds(ctx context.Context, path string, want declared) (bool, error) {
-	fi, err := os.Lstat(path)
+func holds(ctx context.Context, dir *os.Root, name string, want declared) (bool, error) {
+	fi, err := dir.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
@@ -55,23 +70,43 @@ func holds(ctx context.Context, path string, want declared) (bool, error) {
 	if !fi.Mode().IsRegular() || fi.Size() != want.size {
 		return false, nil
 	}
-	r, err := os.Open(path)
+	r, err := dir.Open(name)
 	if err != nil {
 		return false, fmt.Errorf("reading the cache: %w", err)
 	}
 	defer r.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, ctxReader{ctx, r}); err != nil {
-		return false, fmt.Errorf("reading %s: %w", path, err)
+		return false, fmt.Errorf("reading %s: %w", r.Name(), err)
 	}
 	return bytes.Equal(h.Sum(nil), want.sum), nil
 }
 
-// download gets the zip from loc into a temporary file beside dst,
-// hashing it as it is written, and renames it to dst when it is the zip
-// Lambda declared. On any failure, cancellation included, the temporary
-// file is removed.
-func (f *Fetcher) download(ctx context.Context, want declared, loc, dst string) (err error) {
+// sweep removes the temporary files in dir (named as atomicfile.IsTemp
+// recognises) not written to since before. It is best effort: a file it
+// cannot remove stays.
+func sweep(dir *os.Root, before time.Time) {
+	d, err := dir.Open(".")
+	if err != nil {
+		return
+	}
+	es, _ := d.ReadDir(-1)
+	d.Close()
+	for _, e := range es {
+		if !atomicfile.IsTemp(e.Name()) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(before) {
+			dir.Remove(e.Name())
+		}
+	}
+}
+
+// download gets the zip from loc into a temporary file in dir, hashing it
+// as it is written, and renames it to name when it is the zip Lambda
+// declared. On any failure, cancellation included, the temporary file is
+// removed.
+func (f *Fetcher) download(ctx context.Context, dir *os.Root, name string, want declared, loc string) (err error) {
 	where := redact(loc)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loc, nil)
 	if err != nil || (req.URL.Scheme != "https" && req.URL.Scheme != "http") {
@@ -92,14 +127,14 @@ func (f *Fetcher) download(ctx context.Context, want declared, loc, dst string) 
 		return fmt.Errorf("downloading %s: %w", where, &SizeError{Declared: want.size, Got: resp.ContentLength})
 	}
 
-	tmp, err := os.CreateTemp(f.dir, "."+want.hex+"-*.tmp")
+	tmp, tmpName, err := atomicfile.CreateTemp(dir, name)
 	if err != nil {
 		return fmt.Errorf("writing to the cache: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			dir.Remove(tmpName)
 		}
 	}()
 	h := sha256.New()
@@ -117,14 +152,15 @@ func (f *Fetcher) download(ctx context.Context, want declared, loc, dst string) 
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
 	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
+	// The rename replaces a symlink at name rather than following it.
+	if err = dir.Rename(tmpName, name); err != nil {
 		// Windows refuses to replace a file another process has open;
 		// when that file is this very zip, the work is done.
-		if ok, _ := holds(ctx, dst, want); ok {
-			os.Remove(tmp.Name())
+		if ok, _ := holds(ctx, dir, name, want); ok {
+			dir.Remove(tmpName)
 			return nil
 		}
-		return fmt.Errorf("writing %s: %w", dst, err)
+		return fmt.Errorf("writing %s: %w", filepath.Join(f.dir, name), err)
 	}
 	return nil
 }

@@ -15,5 +15,6 @@
 //
 // The package neither reads what a zip holds (lint and zipper do) nor
 // decides which layers to fetch (the cli package does, on --fetch-layers).
-// It never removes cached zips.
+// It never removes cached zips; it removes temporary files a killed
+// process left, once they have gone a day unwritten.
 package layerfetch

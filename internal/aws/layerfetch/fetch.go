@@ -69,8 +69,9 @@ type Fetcher struct {
 	mu      sync.Mutex
 	lambdas map[string]*lambda.Client // by region
 
-	arns flight // layer version ARN → cached zip
-	zips flight // hex SHA-256 → cached zip
+	arns  flight    // layer version ARN → cached zip
+	zips  flight    // hex SHA-256 → cached zip
+	sweep sync.Once // removal of temporary files killed processes left
 }
 
 // New returns a Fetcher that calls Lambda with cfg, in each layer's own

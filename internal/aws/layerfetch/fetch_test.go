@@ -14,6 +14,8 @@ import (
 
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/layerkit/layerkit/internal/atomicfile"
 )
 
 const arnA = "arn:aws:lambda:us-east-1:123456789012:layer:deps:3"
@@ -225,7 +227,7 @@ func TestFetchCancelMidDownload(t *testing.T) {
 	// temporary file.
 	for !slices.ContainsFunc(cacheFiles(t, cache), func(name string) bool {
 		fi, err := os.Stat(filepath.Join(cache, "layers", name))
-		return strings.HasSuffix(name, ".tmp") && err == nil && fi.Size() > 0
+		return atomicfile.IsTemp(name) && err == nil && fi.Size() > 0
 	}) {
 		time.Sleep(time.Millisecond)
 	}
@@ -441,5 +443,41 @@ func TestDefaultCacheDir(t *testing.T) {
 	}
 	if got, err := DefaultCacheDir(); got != filepath.Join(user, "layerkit") || err != nil {
 		t.Errorf("without: %s, %v; want %s", got, err, filepath.Join(user, "layerkit"))
+	}
+}
+
+// TestFetchSweepsStaleTemps leaves in the cache a temporary file unwritten
+// for two days (a killed process's), a fresh one (another process's live
+// download) and a file of someone else's: a download removes only the
+// first.
+func TestFetchSweepsStaleTemps(t *testing.T) {
+	l := newFakeLambda(t)
+	z := layerZip(t, "a")
+	l.add(arnA, &fakeLayer{zip: z})
+	cache := t.TempDir()
+	layers := filepath.Join(cache, "layers")
+	if err := os.MkdirAll(layers, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale, fresh, other := ".0a.zip.layerkit-tmp-1", ".0b.zip.layerkit-tmp-2", ".0c.zip.tmp"
+	for _, n := range []string{stale, fresh, other} {
+		if err := os.WriteFile(filepath.Join(layers, n), []byte("part"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	for _, n := range []string{stale, other} {
+		if err := os.Chtimes(filepath.Join(layers, n), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, err := New(l.config(), cache).Fetch(t.Context(), arnA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{other, fresh, filepath.Base(path)}
+	slices.Sort(want)
+	if got := cacheFiles(t, cache); !slices.Equal(got, want) {
+		t.Errorf("cache holds %v, want %v", got, want)
 	}
 }
