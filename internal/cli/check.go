@@ -10,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/aws/layerfetch"
 	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/internal/lint"
+	"github.com/layerkit/layerkit/internal/publish"
 	"github.com/layerkit/layerkit/internal/report"
 	"github.com/layerkit/layerkit/internal/source"
 	"github.com/layerkit/layerkit/layers"
@@ -21,9 +23,14 @@ import (
 type CheckOptions struct {
 	IO      IOStreams
 	Request source.Request
-	Format  string
-	FailOn  lint.Severity
-	Version string
+	// FetchLayers downloads layers given only as ARNs, into CacheDir,
+	// through the AWS access options.
+	FetchLayers bool
+	CacheDir    string
+	AWS         AWSOptions
+	Format      string
+	FailOn      lint.Severity
+	Version     string
 }
 
 // NewCmdCheck returns `layerkit check`.
@@ -53,7 +60,9 @@ SAM's .aws-sam/build (or the project holding it), CDK's cdk.out, the Serverless
 Framework's .serverless, or a Terraform plan or state as JSON (terraform show
 -json). Every function the template declares is checked as it will deploy:
 its runtime, architecture, handler, environment, code and layers in order.
-Layers given only as ARNs are listed as not checked unless --fetch-layers.
+Layers given only as ARNs are listed as not checked; --fetch-layers downloads
+each version once (GetLayerVersion, with the AWS credentials publish uses)
+into a cache keyed by its CodeSha256, and checks it.
 --runtime/--arch then select functions.
 
 Without --runtime/--arch (and no manifest) layerkit infers what it can and
@@ -131,6 +140,10 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			if len(req.Params) > 0 && (req.Function != "" || len(req.Layers) > 0) {
 				return usageErrorf("--parameter applies to a framework's template, not to --function/--layer")
 			}
+			if (opts.AWS.Profile != "" || opts.AWS.EndpointURL != "" || opts.CacheDir != "") && !opts.FetchLayers {
+				return usageErrorf("--profile, --endpoint-url and --cache-dir are for --fetch-layers")
+			}
+			opts.AWS.fromEnv(f)
 			opts.Version = cmd.Root().Version
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -146,11 +159,29 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().StringArrayVar(&opts.Request.Layers, "layer", nil, "a layer the function attaches (zip or folder); repeat, in order")
 	cmd.Flags().StringVar(&opts.Request.Framework, "framework", "", "read PATH as this framework's output: "+strings.Join(deploy.Frameworks, ", ")+" (default: recognised by content)")
 	cmd.Flags().StringArrayVar(&params, "parameter", nil, "a template parameter's value, NAME=VALUE, used where the template refers to it (repeatable)")
+	cmd.Flags().BoolVar(&opts.FetchLayers, "fetch-layers", false, "download layers given only as ARNs (AWS credentials needed) and check them")
+	cmd.Flags().StringVar(&opts.CacheDir, "cache-dir", "", "where --fetch-layers keeps downloaded layers (default: the user cache folder's layerkit/, or LAYERKIT_CACHE_DIR)")
+	addAWSAccessFlags(cmd, &opts.AWS)
 	cmd.Flags().BoolVar(&opts.Request.Verify, "verify", false, "read every zip entry whole and check its CRC-32, as unzip -t does, and each build zip's SHA-256 against its manifest (slower)")
 	return cmd
 }
 
 func checkRun(ctx context.Context, opts *CheckOptions) error {
+	if opts.FetchLayers {
+		dir := opts.CacheDir
+		if dir == "" {
+			d, err := layerfetch.DefaultCacheDir()
+			if err != nil {
+				return err
+			}
+			dir = d
+		}
+		cl, err := publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL})
+		if err != nil {
+			return err
+		}
+		opts.Request.FetchLayer = layerfetch.New(cl.Config(), dir).Fetch
+	}
 	res, err := source.Run(ctx, opts.Request)
 	if err != nil {
 		if errors.Is(err, source.ErrNoTargets) {

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -33,6 +34,9 @@ type SDKClients interface {
 	Clients
 	LambdaClient(region string) *lambda.Client
 	S3Client(region string) *s3.Client
+	// Config is the loaded configuration the clients are made from, for
+	// packages that make clients of their own (layerfetch).
+	Config() aws.Config
 }
 
 // Clients gives the API clients for a region. Implementations are safe for

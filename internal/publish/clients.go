@@ -93,6 +93,8 @@ type sdkClients struct {
 
 func (c *sdkClients) Lambda(region string) LambdaAPI { return c.LambdaClient(region) }
 
+func (c *sdkClients) Config() aws.Config { return c.cfg }
+
 // LambdaClient returns the region's SDK client itself, for callers that
 // need more of the Lambda API than publishing (campaign apply).
 func (c *sdkClients) LambdaClient(region string) *lambda.Client {
