@@ -338,6 +338,11 @@ func (rd *reader) function(id string, res cfn.Resource, names map[string]string)
 		} else {
 			note("Handler is not resolved offline")
 		}
+	} else if fn.PackageType == "Zip" {
+		note("no Handler")
+	}
+	if res.Condition != "" {
+		note("deployed only when condition %s holds", res.Condition)
 	}
 	rd.arch(fn, props["Architectures"])
 	rd.env(fn, props["Environment"])
@@ -438,7 +443,7 @@ func (rd *reader) code(id, prop string, v any) (deploy.Code, error) {
 		return deploy.Code{}, fmt.Errorf("%s: resource %s: %s.S3Key %q: %w %s", rd.decl, id, prop, key, deploy.ErrOutsideRoot, rd.root)
 	}
 	name := path.Base(key)
-	if name == "." || name == "/" || key == "" {
+	if name == "." {
 		return deploy.Code{Missing: fmt.Sprintf("%s.S3Key %q names no file", prop, key)}, nil
 	}
 	p := filepath.Join(rd.root, name)

@@ -248,7 +248,8 @@ func TestReadState(t *testing.T) {
 }
 
 // TestReadOddFunctions covers an image function, a zip not in the folder,
-// a layer whose zip is missing, an unknown architecture and inline code.
+// a layer whose zip is missing, an unknown architecture, inline code, a
+// missing handler and a condition.
 func TestReadOddFunctions(t *testing.T) {
 	dir := copyOutput(t)
 	if err := os.Remove(filepath.Join(dir, "clean.zip")); err != nil {
@@ -264,6 +265,8 @@ func TestReadOddFunctions(t *testing.T) {
 		props(doc, "ArmFnLambdaFunction")["Code"].(map[string]any)["S3Key"] = "serverless/lkfix/dev/1/gone.zip"
 		props(doc, "ArmFnLambdaFunction")["Architectures"] = []any{"mips"}
 		props(doc, "NoHandlerFnLambdaFunction")["Code"] = map[string]any{"ZipFile": "def handler(e, c): pass"}
+		delete(props(doc, "OkFnLambdaFunction"), "Handler")
+		doc["Resources"].(map[string]any)["OkFnLambdaFunction"].(map[string]any)["Condition"] = "IsProd"
 	})
 	got, err := Read(dir, deploy.Options{})
 	if err != nil {
@@ -290,6 +293,8 @@ func TestReadOddFunctions(t *testing.T) {
 			"code: inline code (Code.ZipFile) is not read",
 			"layer " + sharedTools + " is given only as an ARN: its content is not checked"}},
 		{"OkFnLambdaFunction", "Zip", layers.X86_64, true, []string{
+			"no Handler",
+			"deployed only when condition IsProd holds",
 			"environment variable SHARED_BUCKET is not resolved offline",
 			"layer CleanLambdaLayer: clean.zip (S3Key " + cleanKey(t, dir) + ") is not in the output folder"}},
 	}
