@@ -28,35 +28,43 @@ func FuzzRead(f *testing.F) {
 		"L": {"Type": "AWS::Lambda::LayerVersion", "Properties": {"Content": {"S3Key": "x/outside.zip"}}}}}`),
 		[]byte(`{"service": {"provider": {"$ref": "#/service/provider"}}, "package": {"$ref": "$[\"package\"]"}}`))
 
-	f.Fuzz(func(t *testing.T, tmpl, st []byte) {
-		base := t.TempDir()
-		if err := os.WriteFile(filepath.Join(base, "outside.zip"), []byte("PK"), 0o644); err != nil {
-			t.Fatal(err)
+	// One copy per fuzzing process: only the template and the state change
+	// between inputs, and nothing Read does changes the folder.
+	base := f.TempDir()
+	if err := os.WriteFile(filepath.Join(base, "outside.zip"), []byte("PK"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	dir := filepath.Join(base, outputDir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		f.Fatal(err)
+	}
+	ents, err := os.ReadDir(fixtureOut)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() == templateFile || e.Name() == stateFile {
+			continue
 		}
-		dir := filepath.Join(base, outputDir)
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		ents, err := os.ReadDir(fixtureOut)
+		data, err := os.ReadFile(filepath.Join(fixtureOut, e.Name()))
 		if err != nil {
-			t.Fatal(err)
+			f.Fatal(err)
 		}
-		for _, e := range ents {
-			data := []byte(nil)
-			switch e.Name() {
-			case templateFile:
-				data = tmpl
-			case stateFile:
-				data = st
-			default:
-				if data, err = os.ReadFile(filepath.Join(fixtureOut, e.Name())); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
+
+	f.Fuzz(func(t *testing.T, tmpl, st []byte) {
+		for name, data := range map[string][]byte{templateFile: tmpl, stateFile: st} {
+			p := filepath.Join(dir, name)
+			if data == nil { // a nil input stands for a missing file
+				if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 					t.Fatal(err)
 				}
+				continue
 			}
-			if data == nil {
-				continue // a nil input stands for a missing file
-			}
-			if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			if err := os.WriteFile(p, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
