@@ -92,7 +92,8 @@ type Layer struct {
 	// it is given only as one.
 	ID string
 	// ARN is set when the layer is given only as an ARN: its content is
-	// not in the framework's output.
+	// not in the framework's output. Readers leave noting it to the
+	// checker, which may fetch it.
 	ARN  string
 	Code Code
 	// BuildArch is the architecture the framework built the layer for

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/deploy"
+	"github.com/layerkit/layerkit/internal/deploy/serverless"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/layers"
 )
@@ -19,7 +20,9 @@ type framework struct {
 }
 
 // frameworks are the readers tried on every path, in this order.
-var frameworks []framework
+var frameworks = []framework{
+	{deploy.Serverless, serverless.Detect, serverless.Read},
+}
 
 // findFramework returns the framework whose output p holds and the root
 // its reader takes; nil when p holds none. With force, only that
@@ -90,7 +93,9 @@ func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res 
 			note("%s", n)
 		}
 		if fn.PackageType == "Image" {
-			note("image function: its image is not checked here")
+			if len(fn.Notes) == 0 { // readers name the image when they know it
+				note("image function: its image is not checked here")
+			}
 			continue
 		}
 		b := &lint.Bundle{Name: fn.Template, Function: label, Target: layers.Target{Runtime: fn.Runtime, Arch: fn.Arch},

@@ -494,7 +494,6 @@ func (rd *reader) layers(fn *deploy.Function, v any) error {
 				ARN:  s,
 				Code: deploy.Code{Missing: "given only as an ARN: its content is not in the output"},
 			})
-			fn.Notes = append(fn.Notes, fmt.Sprintf("layer %s is given only as an ARN: its content is not checked", s))
 		default:
 			fn.Notes = append(fn.Notes, fmt.Sprintf("layer %d, %q, is neither a layer of the template nor an ARN", i+1, s))
 		}

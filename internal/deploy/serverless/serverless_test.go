@@ -112,7 +112,6 @@ func wantFixture() *deploy.Project {
 		CompatibleRuntimes: []string{"python3.12"}, CompatibleArchitectures: []layers.Arch{layers.X86_64}}
 	clean := &deploy.Layer{ID: "CleanLambdaLayer", Code: deploy.Code{Path: "clean.zip"},
 		CompatibleRuntimes: []string{"python3.12"}}
-	arnNote := "layer " + sharedTools + " is given only as an ARN: its content is not checked"
 	return &deploy.Project{
 		Framework: deploy.Serverless,
 		Root:      ".",
@@ -122,12 +121,10 @@ func wantFixture() *deploy.Project {
 				Code: deploy.Code{Path: "lkfix.zip"}, Layers: []*deploy.Layer{abi}},
 			{ID: "lkfix-dev/ArmFnLambdaFunction", Name: "lkfix-dev-armFn", Template: tmpl, Runtime: "python3.12",
 				Arch: layers.ARM64, Handler: "app.handler", PackageType: "Zip", Env: env,
-				Code: deploy.Code{Path: "lkfix.zip"}, Layers: []*deploy.Layer{native, arnLayer(sharedTools)},
-				Notes: []string{arnNote}},
+				Code: deploy.Code{Path: "lkfix.zip"}, Layers: []*deploy.Layer{native, arnLayer(sharedTools)}},
 			{ID: "lkfix-dev/NoHandlerFnLambdaFunction", Name: "lkfix-dev-noHandlerFn", Template: tmpl, Runtime: "python3.12",
 				Arch: layers.X86_64, Handler: "missing.handler", PackageType: "Zip", Env: env,
-				Code: deploy.Code{Path: "noHandlerFn.zip"}, Layers: []*deploy.Layer{arnLayer(sharedTools)},
-				Notes: []string{arnNote}},
+				Code: deploy.Code{Path: "noHandlerFn.zip"}, Layers: []*deploy.Layer{arnLayer(sharedTools)}},
 			{ID: "lkfix-dev/OkFnLambdaFunction", Name: "lkfix-dev-okFn", Template: tmpl, Runtime: "python3.12",
 				Arch: layers.X86_64, Handler: "app.handler", PackageType: "Zip", Env: env,
 				Code: deploy.Code{Path: "lkfix.zip"}, Layers: []*deploy.Layer{clean},
@@ -237,7 +234,6 @@ func TestReadState(t *testing.T) {
 	}
 	wantNotes := []string{
 		"environment variable SHARED_BUCKET is not resolved offline",
-		"layer " + regional + " is given only as an ARN: its content is not checked",
 		`layer 2 is not resolved offline: {"Fn::Sub":"arn:aws:lambda:us-east-1:${AWS::AccountId}:layer:mine:1"}`,
 		"layer 3 refers to IamRoleLambdaExecution, a AWS::IAM::Role, not a layer version",
 		`layer 4, "not-an-arn", is neither a layer of the template nor an ARN`,
@@ -287,11 +283,9 @@ func TestReadOddFunctions(t *testing.T) {
 			"image function: its code is the image 123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:1, not in the output"}},
 		{"ArmFnLambdaFunction", "Zip", layers.X86_64, false, []string{
 			`architecture "mips" is not one Lambda runs: x86_64 assumed`,
-			"code: gone.zip (S3Key serverless/lkfix/dev/1/gone.zip) is not in the output folder",
-			"layer " + sharedTools + " is given only as an ARN: its content is not checked"}},
+			"code: gone.zip (S3Key serverless/lkfix/dev/1/gone.zip) is not in the output folder"}},
 		{"NoHandlerFnLambdaFunction", "Zip", layers.X86_64, false, []string{
-			"code: inline code (Code.ZipFile) is not read",
-			"layer " + sharedTools + " is given only as an ARN: its content is not checked"}},
+			"code: inline code (Code.ZipFile) is not read"}},
 		{"OkFnLambdaFunction", "Zip", layers.X86_64, true, []string{
 			"no Handler",
 			"deployed only when condition IsProd holds",

@@ -1,0 +1,66 @@
+package source
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/layerkit/layerkit/internal/lint"
+)
+
+// The fixtures are what each framework's own CLI wrote (each with the
+// script that regenerates it). Each plants an x86_64 library in an arm64
+// function's layer, a CPython 3.11 extension in a python3.12 function's
+// layer, and a handler whose file is not in the code; one function is
+// clean. The tests say exactly which function gets which error.
+
+// errorsByFunction lists "function rule path" for every error.
+func errorsByFunction(fs []lint.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Severity == lint.Error {
+			out = append(out, f.Function+" "+f.Rule+" "+f.Path)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func checkFixture(t *testing.T, framework, path string, want []string) *Result {
+	t.Helper()
+	for _, forced := range []string{"", framework} {
+		res, err := Run(t.Context(), Request{Paths: []string{path}, Framework: forced})
+		if err != nil {
+			t.Fatalf("--framework %q: %v", forced, err)
+		}
+		if got := errorsByFunction(res.Findings); !slices.Equal(got, want) {
+			t.Errorf("--framework %q: errors\n  %s\nwant\n  %s", forced, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+		for _, f := range res.Findings {
+			if f.Function == "" {
+				t.Errorf("finding without a function: %+v", f)
+			}
+		}
+		if forced != "" {
+			return res
+		}
+	}
+	return nil
+}
+
+func TestServerlessFixture(t *testing.T) {
+	dir := filepath.Join("..", "deploy", "serverless", "testdata", "sls3")
+	want := []string{
+		"lkfix-dev/AbiFnLambdaFunction (lkfix-dev-abiFn) LK130 python/planted/_speedups.cpython-311-x86_64-linux-gnu.so",
+		"lkfix-dev/ArmFnLambdaFunction (lkfix-dev-armFn) LK101 lib/libplanted.so",
+		"lkfix-dev/NoHandlerFnLambdaFunction (lkfix-dev-noHandlerFn) LK155 ",
+	}
+	for _, p := range []string{dir, filepath.Join(dir, ".serverless")} {
+		res := checkFixture(t, "serverless", p, want)
+		notes := strings.Join(res.Notes, "\n")
+		if !strings.Contains(notes, "not checked: given only as an ARN") {
+			t.Errorf("no note for the ARN layer:\n%s", notes)
+		}
+	}
+}
