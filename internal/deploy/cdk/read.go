@@ -94,7 +94,17 @@ func (r *reader) assembly(dir string, depth int) error {
 		return nil
 	}
 	r.seen[real] = true
-	mpath := filepath.Join(dir, manifestFile)
+	mpath, missing, err := r.confine(dir, manifestFile, dir)
+	if err != nil {
+		return err
+	}
+	if missing {
+		if depth == 0 {
+			return fmt.Errorf("%s: no %s: %w", dir, manifestFile, deploy.ErrNotRecognised)
+		}
+		r.proj.Notes = append(r.proj.Notes, fmt.Sprintf("nested assembly %s has no %s", dir, manifestFile))
+		return nil
+	}
 	m, err := readManifest(mpath)
 	if err != nil {
 		return err
@@ -365,8 +375,11 @@ func (r *reader) function(sc *scope, id string, res cfn.Resource) (*deploy.Funct
 	f.Name = r.scalar(sc, p, "FunctionName", f)
 	f.Runtime = r.scalar(sc, p, "Runtime", f)
 	f.Handler = r.scalar(sc, p, "Handler", f)
-	if f.PackageType == "Zip" && f.Runtime == "" && p["Runtime"] == nil {
+	if f.PackageType == "Zip" && p["Runtime"] == nil {
 		note("no Runtime")
+	}
+	if f.PackageType == "Zip" && p["Handler"] == nil {
+		note("no Handler")
 	}
 	if v, ok := p["Architectures"]; ok {
 		arches, unresolved := sc.res.Strings(v)

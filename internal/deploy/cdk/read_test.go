@@ -474,3 +474,41 @@ func TestReadFanOut(t *testing.T) {
 		t.Errorf("Read: %v; want the templates' bound", err)
 	}
 }
+
+func TestReadManifestSymlinks(t *testing.T) {
+	outside := t.TempDir()
+	writeTree(t, outside, map[string]string{"manifest.json": `{"version":"1","artifacts":{}}`})
+	for name, files := range map[string]map[string]string{
+		"top manifest": {"manifest.json": "->" + filepath.Join(outside, "manifest.json")},
+		"Stage manifest": {
+			"manifest.json":            `{"version":"1","artifacts":{"A":{"type":"cdk:cloud-assembly","properties":{"directoryName":"assembly-A"}}}}`,
+			"assembly-A/manifest.json": "->" + filepath.Join(outside, "manifest.json"),
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, files)
+			if _, err := Read(dir, deploy.Options{}); !errors.Is(err, deploy.ErrOutsideRoot) {
+				t.Errorf("Read: %v; want ErrOutsideRoot", err)
+			}
+		})
+	}
+	if _, err := Read(t.TempDir(), deploy.Options{}); !errors.Is(err, deploy.ErrNotRecognised) {
+		t.Errorf("Read of an empty folder: %v; want ErrNotRecognised", err)
+	}
+}
+
+func TestReadMissingFields(t *testing.T) {
+	dir := assembly(t, fnTemplate(`{"Code":{"ZipFile":"x"},"Runtime":{"Ref":"Rt"}}`, `{}`, ""), nil)
+	f := readOne(t, dir, deploy.Options{})
+	want := []string{"Runtime is not known offline", "no Handler", "inline code (Code.ZipFile) is not checked"}
+	if !reflect.DeepEqual(f.Notes, want) {
+		t.Errorf("notes %q, want %q", f.Notes, want)
+	}
+	dir = assembly(t, fnTemplate(`{"Code":{"ZipFile":"x"}}`, `{}`, ""), nil)
+	f = readOne(t, dir, deploy.Options{})
+	want = []string{"no Runtime", "no Handler", "inline code (Code.ZipFile) is not checked"}
+	if !reflect.DeepEqual(f.Notes, want) {
+		t.Errorf("notes %q, want %q", f.Notes, want)
+	}
+}
