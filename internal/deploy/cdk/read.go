@@ -322,6 +322,9 @@ func (r *reader) nested(sc *scope, id string, res cfn.Resource, pseudo map[strin
 			params[k] = s
 		}
 	}
+	// A nested stack has a name of its own, made at deploy time.
+	pseudo = maps.Clone(pseudo)
+	delete(pseudo, "AWS::StackName")
 	child := &scope{prefix: name, file: file, dir: sc.dir, assets: sc.assets, parent: sc, passed: passed, depth: sc.depth + 1}
 	return r.template(child, params, pseudo)
 }

@@ -140,7 +140,7 @@ func TestReadFunctionFields(t *testing.T) {
 	  "FunctionName":{"Fn::Sub":"svc-${Stage}-${AWS::Region}"},
 	  "Runtime":"nodejs22.x","Handler":"index.handler","Architectures":["arm64"],
 	  "Code":{"S3Bucket":"b","S3Key":"`+h1+`.zip"},
-	  "Environment":{"Variables":{"PLAIN":"v","ACCOUNT":{"Ref":"AWS::AccountId"},"TABLE":{"Ref":"Table"},"N":3}}}`,
+	  "Environment":{"Variables":{"PLAIN":"v","ACCOUNT":{"Ref":"AWS::AccountId"},"STACK":{"Ref":"AWS::StackName"},"TABLE":{"Ref":"Table"},"N":3}}}`,
 		`{"aws:asset:path":"asset.`+h1+`"}`,
 		`"Table":{"Type":"AWS::DynamoDB::Table"}`)
 	tmpl = strings.Replace(tmpl, `{"Resources"`, `{"Parameters":{"Stage":{"Type":"String","Default":"dev"}},"Resources"`, 1)
@@ -150,7 +150,7 @@ func TestReadFunctionFields(t *testing.T) {
 		f.Arch != layers.ARM64 || f.Template != filepath.Join(dir, "S.template.json") {
 		t.Errorf("function %+v", f)
 	}
-	if want := map[string]string{"PLAIN": "v", "ACCOUNT": "123456789012", "N": "3"}; !reflect.DeepEqual(f.Env, want) {
+	if want := map[string]string{"PLAIN": "v", "ACCOUNT": "123456789012", "STACK": "S", "N": "3"}; !reflect.DeepEqual(f.Env, want) {
 		t.Errorf("Env = %v, want %v", f.Env, want)
 	}
 	if want := []string{"environment variable TABLE is not known offline"}; !reflect.DeepEqual(f.Notes, want) {
@@ -237,9 +237,10 @@ func TestReadLayers(t *testing.T) {
 	}
 }
 
-// nestedAssembly writes an assembly whose stack S nests N.nested.template.json
-// (props of the nested stack resource given) holding function G, which
-// uses layers.
+// TestReadNestedStack reads a stack S that nests N.nested.template.json,
+// found through its TemplateURL's hash, whose function G uses the parent's
+// layer, an ARN and a resource that is no layer, each passed in as a
+// parameter.
 func TestReadNestedStack(t *testing.T) {
 	parent := `{"Resources":{
 	 "L":{"Type":"AWS::Lambda::LayerVersion","Properties":{"Content":{"S3Bucket":"b","S3Key":"` + h2 + `.zip"}},
@@ -250,7 +251,8 @@ func TestReadNestedStack(t *testing.T) {
 	 "T":{"Type":"AWS::SNS::Topic"}}}`
 	child := `{"Parameters":{"refL":{"Type":"String"},"arnP":{"Type":"String"},"unknown":{"Type":"String"}},"Resources":{
 	 "G":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"python3.12","Handler":"a.h",
-	   "Code":{"S3Bucket":"b","S3Key":"` + h2 + `.zip"},"Layers":[{"Ref":"refL"},{"Ref":"arnP"},{"Ref":"unknown"}]},
+	   "Code":{"S3Bucket":"b","S3Key":"` + h2 + `.zip"},"Layers":[{"Ref":"refL"},{"Ref":"arnP"},{"Ref":"unknown"}],
+	   "Environment":{"Variables":{"REGION":{"Ref":"AWS::Region"},"STACK":{"Ref":"AWS::StackName"}}}},
 	   "Metadata":{"aws:asset:path":"asset.` + h2 + `"}}}}`
 	dir := assembly(t, parent, map[string]string{
 		"N.nested.template.json": child,
@@ -261,9 +263,17 @@ func TestReadNestedStack(t *testing.T) {
 	f := readOne(t, dir, deploy.Options{})
 	arn := "arn:aws:lambda:eu-west-1:1:layer:p:1"
 	want := []*deploy.Layer{{ID: "S/L", Code: deploy.Code{Path: filepath.Join(dir, "asset."+h2)}}, {ID: arn, ARN: arn}}
-	if f.ID != "S/N/G" || f.Template != filepath.Join(dir, "N.nested.template.json") || !reflect.DeepEqual(f.Layers, want) ||
-		len(f.Notes) != 1 || !strings.Contains(f.Notes[0], "layer T is of type AWS::SNS::Topic") {
+	if f.ID != "S/N/G" || f.Template != filepath.Join(dir, "N.nested.template.json") || !reflect.DeepEqual(f.Layers, want) {
 		t.Errorf("function %+v, layers %+v %+v", f, f.Layers[0], f.Layers[1:])
+	}
+	// The region is the parent's; the stack name is the nested stack's own.
+	if want := map[string]string{"REGION": "eu-west-1"}; !reflect.DeepEqual(f.Env, want) {
+		t.Errorf("Env = %v, want %v", f.Env, want)
+	}
+	wantNotes := []string{"environment variable STACK is not known offline",
+		"layer T is of type AWS::SNS::Topic, not AWS::Lambda::LayerVersion"}
+	if !reflect.DeepEqual(f.Notes, wantNotes) {
+		t.Errorf("notes %q, want %q", f.Notes, wantNotes)
 	}
 }
 
