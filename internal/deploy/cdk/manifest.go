@@ -2,9 +2,7 @@ package cdk
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 
 	"github.com/layerkit/layerkit/internal/deploy"
@@ -112,10 +110,6 @@ func (r *reader) loadAssets(dir, mpath, file string, idx map[string]asset) error
 	}
 	data, err := r.readTemplate(p)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			r.proj.Notes = append(r.proj.Notes, fmt.Sprintf("asset manifest %s is not in the assembly", file))
-			return nil
-		}
 		return err
 	}
 	var am assetManifest

@@ -522,3 +522,44 @@ func TestReadMissingFields(t *testing.T) {
 		t.Errorf("notes %q, want %q", f.Notes, want)
 	}
 }
+
+func TestReadProjectNotes(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		manifest string
+		template string
+		note     string
+	}{
+		{name: "asset manifest not there", note: "asset manifest Gone.assets.json is not in the assembly",
+			manifest: `{"version":"1","artifacts":{"A":{"type":"cdk:asset-manifest","properties":{"file":"Gone.assets.json"}},
+			  "S":{"type":"aws:cloudformation:stack","properties":{"templateFile":"S.template.json"}}}}`},
+		{name: "template not there", note: "stack T: template T.template.json is not in the assembly",
+			manifest: `{"version":"1","artifacts":{"T":{"type":"aws:cloudformation:stack","properties":{"templateFile":"T.template.json"}}}}`},
+		{name: "Stage folder not there", note: "nested assembly A (assembly-A) is not in the assembly",
+			manifest: `{"version":"1","artifacts":{"A":{"type":"cdk:cloud-assembly","properties":{"directoryName":"assembly-A"}}}}`},
+		{name: "nested stack template not there", note: "nested stack S/N: its template is not in the assembly",
+			template: `{"Resources":{"N":{"Type":"AWS::CloudFormation::Stack","Properties":{"TemplateURL":"https://example.com/t.json"}}}}`},
+		{name: "nested stack template named but not there", note: "nested stack S/N: its template is not in the assembly",
+			template: `{"Resources":{"N":{"Type":"AWS::CloudFormation::Stack","Metadata":{"aws:asset:path":"N.nested.template.json"}}}}`},
+		{name: "a SAM function", note: "S/F is a SAM function, not read from a CDK assembly",
+			template: `{"Resources":{"F":{"Type":"AWS::Serverless::Function"}}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.manifest == "" {
+				tc.manifest = `{"version":"1","artifacts":{"S":{"type":"aws:cloudformation:stack","properties":{"templateFile":"S.template.json"}}}}`
+			}
+			if tc.template == "" {
+				tc.template = `{"Resources":{}}`
+			}
+			dir := t.TempDir()
+			writeTree(t, dir, map[string]string{"manifest.json": tc.manifest, "S.template.json": tc.template})
+			p, err := Read(dir, deploy.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{tc.note}; !reflect.DeepEqual(p.Notes, want) {
+				t.Errorf("notes %q, want %q", p.Notes, want)
+			}
+		})
+	}
+}
