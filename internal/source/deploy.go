@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/deploy"
+	"github.com/layerkit/layerkit/internal/deploy/cdk"
 	"github.com/layerkit/layerkit/internal/deploy/serverless"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/layers"
@@ -21,6 +22,7 @@ type framework struct {
 
 // frameworks are the readers tried on every path, in this order.
 var frameworks = []framework{
+	{deploy.CDK, cdk.Detect, cdk.Read},
 	{deploy.Serverless, serverless.Detect, serverless.Read},
 }
 

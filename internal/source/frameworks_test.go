@@ -64,3 +64,22 @@ func TestServerlessFixture(t *testing.T) {
 		}
 	}
 }
+
+func TestCDKFixture(t *testing.T) {
+	dir := filepath.Join("..", "deploy", "cdk", "testdata", "app")
+	want := []string{
+		"Fixture/AbiFn LK130 python/planted/_speedups.cpython-311-x86_64-linux-gnu.so",
+		"Fixture/ArmFn LK101 lib/libplanted.so",
+		"Fixture/NoHandlerFn LK155 ",
+	}
+	res := checkFixture(t, "cdk", filepath.Join(dir, "cdk.out"), want)
+	checkFixture(t, "cdk", filepath.Join(dir, "cdk.out", "assembly-Prod"), want)
+	// The shared asset folders are read once: 6 asset folders serve the 6
+	// functions' 10 mounts.
+	if res.Artifacts != 6 {
+		t.Errorf("%d artifacts read, want 6", res.Artifacts)
+	}
+	if notes := strings.Join(res.Notes, "\n"); !strings.Contains(notes, "Prod/Service/ServiceFn17DECB47: layer arn:aws:lambda:us-east-1:123456789012:layer:shared:3 not checked") {
+		t.Errorf("no note for the Stage's ARN layer:\n%s", notes)
+	}
+}

@@ -46,11 +46,12 @@ func rules(res *Result) []string {
 	return out
 }
 
-// A folder whose manifest.json is some other tool's is checked as a folder.
+// A folder whose manifest.json is some other tool's is checked as a folder;
+// a CDK cloud assembly's is read as one (TestCDKFixture), never as
+// layerkit's.
 func TestOtherManifestsAreFolders(t *testing.T) {
 	for name, manifest := range map[string]string{
 		"web app":  `{"name":"My PWA","start_url":"/"}`,
-		"cdk.out":  `{"version":"36.0.0","artifacts":{"Stack":{"type":"aws:cloudformation:stack"}}}`,
 		"not json": `manifest`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -64,6 +65,11 @@ func TestOtherManifestsAreFolders(t *testing.T) {
 				t.Errorf("files %d, findings %q", res.Files, rules(res))
 			}
 		})
+	}
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"manifest.json": `{"version":"36.0.0","artifacts":{"Stack":{"type":"aws:cloudformation:stack"}}}`})
+	if _, err := Run(t.Context(), Request{Paths: []string{dir}}); err == nil || !strings.Contains(err.Error(), "manifest.json: stack Stack names no templateFile") {
+		t.Errorf("a CDK manifest without its template: err = %v, want the assembly's problem", err)
 	}
 	p := filepath.Join(t.TempDir(), "other.json")
 	write(t, filepath.Dir(p), map[string]string{"other.json": `{"name":"x"}`})
