@@ -2,25 +2,30 @@ package sam
 
 import "strings"
 
-// mergeGlobals merges a Globals section (Globals.Function for functions)
-// into a resource's properties as SAM's transform does
-// (samtranslator/plugins/globals/globals.py, GlobalProperties): a mapping
-// merges key by key, a list is the global entries then the resource's, and
-// anything else, including an intrinsic function and two values of
-// different kinds, is the resource's own value. Neither argument is
-// changed.
+// mergeGlobals merges Globals.Function into a function's properties as
+// SAM's transform does (samtranslator/plugins/globals/globals.py,
+// GlobalProperties, in aws-sam-translator 1.115.0): a mapping merges key by
+// key, a list is the global entries then the function's, except
+// Architectures, where the function's list replaces the global one; anything
+// else, including an intrinsic function and two values of different kinds,
+// is the function's own value. Neither argument is changed.
 func mergeGlobals(global, local map[string]any) map[string]any {
 	if global == nil {
 		return local
 	}
-	merged, _ := merge(global, local).(map[string]any)
+	merged, _ := merge(global, local, "").(map[string]any)
 	return merged
 }
 
-func merge(global, local any) any {
+// replaced are the properties (dot paths) whose value in a function
+// replaces the global one whatever its kind (CUSTOM_STRATEGIES in
+// globals.py).
+var replaced = map[string]bool{"Architectures": true}
+
+func merge(global, local any, path string) any {
 	g, l := kind(global), kind(local)
 	switch {
-	case g != l || g == primitive:
+	case g != l || g == primitive || replaced[path]:
 		return local
 	case g == mapping:
 		gm, lm := global.(map[string]any), local.(map[string]any)
@@ -30,7 +35,7 @@ func merge(global, local any) any {
 		}
 		for k, v := range lm {
 			if gv, ok := gm[k]; ok {
-				out[k] = merge(gv, v)
+				out[k] = merge(gv, v, strings.TrimPrefix(path+"."+k, "."))
 			} else {
 				out[k] = v
 			}

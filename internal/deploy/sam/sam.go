@@ -417,10 +417,8 @@ func (s *stackReader) layer(f *deploy.Function, id string) (*deploy.Layer, error
 	props := res.Properties
 	key := "Content"
 	switch res.Type {
-	case serverlessLayer:
+	case serverlessLayer: // Globals.LayerVersion holds only PublishLambdaVersion
 		key = "ContentUri"
-		g, _ := s.t.Globals["LayerVersion"].(map[string]any)
-		props = mergeGlobals(g, props)
 	case lambdaLayer:
 	default:
 		f.Notes = append(f.Notes, fmt.Sprintf("layer %s is of type %s, not a layer: not read", id, res.Type))

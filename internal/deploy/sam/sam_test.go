@@ -219,7 +219,7 @@ Globals:
   Function:
     Runtime: nodejs20.x
     Handler: index.handler
-    Architectures: [arm64]
+    Architectures: [x86_64]
     Layers: [arn:aws:lambda:us-east-1:1:layer:a:1]
     Environment: {Variables: {A: g, B: g}}
     FunctionName: !Ref Missing
@@ -229,6 +229,7 @@ Resources:
     Properties:
       CodeUri: Fn
       Runtime: nodejs22.x
+      Architectures: [arm64]
       Layers: [arn:aws:lambda:us-east-1:1:layer:b:1]
       Environment: {Variables: {B: f, C: f}}
       FunctionName: own
@@ -351,11 +352,8 @@ Resources:
 			},
 		},
 		{
-			name: "layers: BuildArchitecture, Globals.LayerVersion, unbuilt layers in the project",
+			name: "layers: BuildArchitecture, unbuilt layers in the project",
 			template: head + `
-Globals:
-  LayerVersion:
-    CompatibleRuntimes: [python3.12]
 Resources:
   Fn:
     Type: AWS::Serverless::Function
@@ -367,7 +365,7 @@ Resources:
       Layers: [!Ref Arm, !Ref Default, !Ref Source, !Ref Unknown]
   Arm:
     Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: Arm}
+    Properties: {ContentUri: Arm, CompatibleRuntimes: [python3.12]}
     Metadata: {BuildMethod: python3.12, BuildArchitecture: arm64}
   Default:
     Type: AWS::Serverless::LayerVersion
@@ -375,10 +373,10 @@ Resources:
     Metadata: {BuildMethod: makefile}
   Source:
     Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: ../../src/layer}
+    Properties: {ContentUri: ../../src/layer, CompatibleRuntimes: [python3.12]}
   Unknown:
     Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: Unknown}
+    Properties: {ContentUri: Unknown, CompatibleRuntimes: [python3.12, !Ref R]}
     Metadata: {BuildMethod: python3.12, BuildArchitecture: !Ref Arch}
 `,
 			files: map[string]string{"Fn/": "", "Arm/": "", "Default/": "", "Unknown/": "", "../../src/layer/": ""},
@@ -391,14 +389,18 @@ Resources:
 				}
 				want := []string{
 					"proj/Arm arm64 python3.12 build/Arm",
-					"proj/Default x86_64 python3.12,python3.13 build/Default",
+					"proj/Default x86_64 python3.13 build/Default",
 					"proj/Source  python3.12 src/layer",
 					"proj/Unknown  python3.12 build/Unknown",
 				}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("layers:\n%s\nwant:\n%s", dump(got), dump(want))
 				}
-				if want := []string{`layer Unknown: Metadata.BuildArchitecture {"Ref":"Arch"} is not an architecture known offline`}; !reflect.DeepEqual(f.Notes, want) {
+				want = []string{
+					`layer Unknown: Metadata.BuildArchitecture {"Ref":"Arch"} is not an architecture known offline`,
+					`layer Unknown: CompatibleRuntimes [{"Ref":"R"}] is not all known offline`,
+				}
+				if !reflect.DeepEqual(f.Notes, want) {
 					t.Errorf("notes %q, want %q", f.Notes, want)
 				}
 			},
@@ -508,6 +510,12 @@ func TestMergeGlobals(t *testing.T) {
 			map[string]any{"E": map[string]any{"V": map[string]any{"A": "g", "B": "l"}}}},
 		{"an intrinsic is a scalar", map[string]any{"E": map[string]any{"A": "g"}}, map[string]any{"E": map[string]any{"Ref": "P"}},
 			map[string]any{"E": map[string]any{"Ref": "P"}}},
+		{"Architectures: the function's", map[string]any{"Architectures": []any{"arm64"}}, map[string]any{"Architectures": []any{"x86_64"}},
+			map[string]any{"Architectures": []any{"x86_64"}}},
+		{"Architectures: the global one when the function has none", map[string]any{"Architectures": []any{"arm64"}}, map[string]any{},
+			map[string]any{"Architectures": []any{"arm64"}}},
+		{"other lists deep down: concatenated", map[string]any{"V": map[string]any{"Architectures": []any{"g"}}},
+			map[string]any{"V": map[string]any{"Architectures": []any{"l"}}}, map[string]any{"V": map[string]any{"Architectures": []any{"g", "l"}}}},
 		{"kinds differ: the function's", map[string]any{"L": []any{"g"}}, map[string]any{"L": map[string]any{"Fn::If": []any{"c", "a", "b"}}},
 			map[string]any{"L": map[string]any{"Fn::If": []any{"c", "a", "b"}}}},
 	}
