@@ -44,6 +44,12 @@ func TestReadHostile(t *testing.T) {
 			symlinks: map[string]string{"Fn": outside}, is: deploy.ErrOutsideRoot, says: `"Fn"`},
 		{name: "a function's code in the project but outside the build", files: map[string]string{
 			"template.yaml": fn("../../src"), "../../src/": ""}, is: deploy.ErrOutsideRoot, says: `"../../src"`},
+		{name: "a function sam build skips, outside the project", files: map[string]string{"template.yaml": head + `
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ../../../fn.zip, Runtime: python3.12, Handler: a.b}
+`, "../../../fn.zip": "PK"}, is: deploy.ErrOutsideRoot, says: "Fn CodeUri"},
 		{name: "an unbuilt layer outside the project", files: map[string]string{"template.yaml": head + `
 Resources:
   Fn:

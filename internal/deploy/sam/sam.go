@@ -49,10 +49,11 @@ var ErrTooManyStacks = errors.New("too many nested applications")
 // "app/ArmFn", "app/Child/ChildFn".
 //
 // Every code path must stay inside root once symlinks are followed
-// (deploy.ErrOutsideRoot otherwise), except the content of a layer without
-// Metadata.BuildMethod: sam build leaves such a layer where it is and
-// points the built template at its source folder, so it may be anywhere in
-// the project folder around .aws-sam/build. A path that leaves is an error
+// (deploy.ErrOutsideRoot otherwise), except the code of what sam build does
+// not build: a layer without Metadata.BuildMethod, a function with
+// Metadata.SkipBuild or whose code is a .zip. sam build leaves those where
+// they are and points the built template at their sources, so they may be
+// anywhere in the project folder around .aws-sam/build. A path that leaves is an error
 // whether or not it exists; one inside that does not exist is not: the
 // function's or layer's Code.Missing says so.
 func Read(root string, opts deploy.Options) (*deploy.Project, error) {
@@ -233,7 +234,7 @@ func (s *stackReader) function(id string, res cfn.Resource) (*deploy.Function, e
 		f.Code.Missing = "an image function: its code is in the image " + uri
 		f.Notes = append(f.Notes, "an image function: the image "+uri+" is not read")
 	} else {
-		code, err := s.functionCode(id, serverless, props)
+		code, err := s.functionCode(id, res, serverless, props)
 		if err != nil {
 			return nil, err
 		}
@@ -306,8 +307,10 @@ func (s *stackReader) env(f *deploy.Function, v any) {
 }
 
 // functionCode reads CodeUri (AWS::Serverless::Function) or Code
-// (AWS::Lambda::Function): after sam build, a folder beside the template.
-func (s *stackReader) functionCode(id string, serverless bool, props map[string]any) (deploy.Code, error) {
+// (AWS::Lambda::Function): after sam build, a folder beside the template,
+// unless sam build did not build the function (Metadata.SkipBuild, or code
+// that is a .zip already): then its sources in the project folder.
+func (s *stackReader) functionCode(id string, res cfn.Resource, serverless bool, props map[string]any) (deploy.Code, error) {
 	key := "Code"
 	if serverless {
 		key = "CodeUri"
@@ -324,7 +327,22 @@ func (s *stackReader) functionCode(id string, serverless bool, props map[string]
 			return deploy.Code{Missing: "inline code (Code.ZipFile)"}, nil
 		}
 	}
-	return s.code(id, key, v, s.root)
+	within := s.root
+	if rel, _ := s.res.String(v); s.project != "" && (truthy(res.Metadata["SkipBuild"]) || strings.HasSuffix(rel, ".zip")) {
+		within = s.project
+	}
+	return s.code(id, key, v, within)
+}
+
+// truthy reads a template boolean, which YAML may give as a string.
+func truthy(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return false
 }
 
 // code resolves a code property to a path confined to within. It is a

@@ -467,6 +467,32 @@ Resources:
 			},
 		},
 		{
+			name: "functions sam build does not build: code in the project folder",
+			template: head + `
+Resources:
+  Skip:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ../../prebuilt, Runtime: python3.12, Handler: a.b}
+    Metadata: {SkipBuild: True}
+  Zip:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ../../dist/fn.zip, Runtime: python3.12, Handler: a.b}
+  PlainZip:
+    Type: AWS::Lambda::Function
+    Properties: {Code: ../../dist/fn.zip, Runtime: python3.12, Handler: a.b}
+`,
+			files: map[string]string{"../../prebuilt/": "", "../../dist/fn.zip": "PK"},
+			check: func(t *testing.T, p *deploy.Project) {
+				var got []string
+				for _, f := range p.Functions {
+					got = append(got, filepath.Base(filepath.Dir(f.Code.Path))+"/"+filepath.Base(f.Code.Path))
+				}
+				if want := []string{"dist/fn.zip", "proj/prebuilt", "dist/fn.zip"}; !reflect.DeepEqual(got, want) {
+					t.Errorf("code paths %q, want %q", got, want)
+				}
+			},
+		},
+		{
 			name: "a source template, not built",
 			template: head + `
 Resources:
