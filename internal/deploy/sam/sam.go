@@ -48,14 +48,14 @@ var ErrTooManyStacks = errors.New("too many nested applications")
 // application's stack is its parent's followed by its logical ID:
 // "app/ArmFn", "app/Child/ChildFn".
 //
-// Every code path must stay inside root once symlinks are followed
-// (deploy.ErrOutsideRoot otherwise), except the code of what sam build does
-// not build: a layer without Metadata.BuildMethod, a function with
-// Metadata.SkipBuild or whose code is a .zip. sam build leaves those where
-// they are and points the built template at their sources, so they may be
-// anywhere in the project folder around .aws-sam/build. A path that leaves is an error
-// whether or not it exists; one inside that does not exist is not: the
-// function's or layer's Code.Missing says so.
+// Every code path must stay inside root, as written and once symlinks are
+// followed (deploy.ErrOutsideRoot otherwise), except the code of what sam
+// build does not build: a layer without Metadata.BuildMethod, a function
+// with Metadata.SkipBuild or whose code is a .zip. sam build leaves those
+// where they are and points the built template at their sources, so they
+// may be anywhere in the project folder around .aws-sam/build. A path that
+// leaves is an error whether or not it exists; one inside that does not
+// exist is not: the function's or layer's Code.Missing says so.
 func Read(root string, opts deploy.Options) (*deploy.Project, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
@@ -211,8 +211,10 @@ func (s *stackReader) function(id string, res cfn.Resource) (*deploy.Function, e
 		}
 	}
 	if v, ok := props["PackageType"]; ok {
-		if pt, ok := s.res.String(v); ok {
+		if pt, ok := s.res.String(v); ok && (pt == "Zip" || pt == "Image") {
 			f.PackageType = pt
+		} else if ok {
+			f.Notes = append(f.Notes, fmt.Sprintf("PackageType %q is neither Zip nor Image: Zip assumed", pt))
 		} else {
 			f.Notes = append(f.Notes, "PackageType is not known offline: Zip assumed")
 		}
