@@ -1,0 +1,1 @@
+int planted(void) { return 42; }
