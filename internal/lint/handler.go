@@ -169,7 +169,7 @@ func (c *checker) layerBuildArch() {
 	}
 	for _, m := range c.b.Mounts {
 		if m.BuildArch != "" && m.BuildArch != c.arch {
-			c.add(RuleLayerBuildArch, m.Artifact, "", 0, fmt.Sprintf("layer built for %s, attached to a %s function", m.BuildArch, c.arch),
+			c.add(RuleLayerBuildArch, m.Artifact, "", 0, fmt.Sprintf("layer built for %s, attached to a function on %s", m.BuildArch, c.arch),
 				fmt.Sprintf("the framework built it for %s (SAM: Metadata.BuildArchitecture, x86_64 when absent)", m.BuildArch))
 		}
 	}

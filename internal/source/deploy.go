@@ -3,11 +3,13 @@ package source
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/internal/deploy/cdk"
+	"github.com/layerkit/layerkit/internal/deploy/sam"
 	"github.com/layerkit/layerkit/internal/deploy/serverless"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/layers"
@@ -22,6 +24,7 @@ type framework struct {
 
 // frameworks are the readers tried on every path, in this order.
 var frameworks = []framework{
+	{deploy.SAM, sam.Detect, sam.Read},
 	{deploy.CDK, cdk.Detect, cdk.Read},
 	{deploy.Serverless, serverless.Detect, serverless.Read},
 }
@@ -31,6 +34,9 @@ var frameworks = []framework{
 // framework is tried, and p must hold its output. Two frameworks' outputs
 // in one folder are an error: the user says which.
 func findFramework(p, force string) (*framework, string, error) {
+	if fi, err := os.Stat(p); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil, "", nil // refused by type where it is loaded, never opened
+	}
 	var found []*framework
 	var roots []string
 	for i := range frameworks {
@@ -77,8 +83,22 @@ func functionLabel(fn *deploy.Function) string {
 // share it. What cannot be checked (image functions, layers given only as
 // ARNs, code not built yet) goes into res.Notes.
 func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res *Result, load func(string, layers.Kind) (*lint.Artifact, error)) ([]*lint.Bundle, error) {
+	cwd, _ := os.Getwd()
+	// shown names a file as findings show it: relative to the working
+	// folder when it is inside it (GitHub's annotations and SARIF want
+	// paths relative to the repository), as the reader gave it otherwise.
+	shown := func(p string) string {
+		p = filepath.Clean(p)
+		if cwd == "" || !filepath.IsAbs(p) {
+			return p
+		}
+		if r, err := filepath.Rel(cwd, p); err == nil && deploy.Within(cwd, p) {
+			return r
+		}
+		return p
+	}
 	for _, n := range proj.Notes {
-		res.Notes = append(res.Notes, proj.Root+": "+n)
+		res.Notes = append(res.Notes, shown(proj.Root)+": "+n)
 	}
 	var bundles []*lint.Bundle
 	matched := 0
@@ -100,11 +120,11 @@ func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res 
 			}
 			continue
 		}
-		b := &lint.Bundle{Name: fn.Template, Function: label, Target: layers.Target{Runtime: fn.Runtime, Arch: fn.Arch},
+		b := &lint.Bundle{Name: shown(fn.Template), Function: label, Target: layers.Target{Runtime: fn.Runtime, Arch: fn.Arch},
 			Env: lint.Environment{Variables: fn.Env, Handler: fn.Handler, PackageType: fn.PackageType}}
 		switch {
 		case fn.Code.Path != "":
-			a, err := load(filepath.Clean(fn.Code.Path), layers.KindFunction)
+			a, err := load(shown(fn.Code.Path), layers.KindFunction)
 			if err != nil {
 				return nil, fmt.Errorf("%s: code of %s: %w", fn.Template, label, err)
 			}
@@ -116,7 +136,7 @@ func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res 
 		for _, l := range fn.Layers {
 			switch {
 			case l.Code.Path != "":
-				a, err := load(filepath.Clean(l.Code.Path), layers.KindLayer)
+				a, err := load(shown(l.Code.Path), layers.KindLayer)
 				if err != nil {
 					return nil, fmt.Errorf("%s: layer %s of %s: %w", fn.Template, l.ID, label, err)
 				}

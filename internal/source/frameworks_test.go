@@ -83,3 +83,26 @@ func TestCDKFixture(t *testing.T) {
 		t.Errorf("no note for the Stage's ARN layer:\n%s", notes)
 	}
 }
+
+func TestSAMFixture(t *testing.T) {
+	dir := filepath.Join("..", "deploy", "sam", "testdata", "app")
+	want := []string{
+		"app/AbiFn LK130 python/planted/_speedups.cpython-311-x86_64-linux-gnu.so",
+		"app/ArmFn LK101 lib/libplanted.so",
+		"app/NoHandlerFn (layerkit-nohandler-dev) LK155 ",
+	}
+	for _, p := range []string{dir, filepath.Join(dir, ".aws-sam", "build"), filepath.Join(dir, ".aws-sam", "build", "template.yaml")} {
+		res := checkFixture(t, "sam", p, want)
+		// The layer SAM built for x86_64 (BuildMethod without
+		// BuildArchitecture) attached to the arm64 function.
+		var arch []string
+		for _, f := range res.Findings {
+			if f.Rule == lint.RuleLayerBuildArch {
+				arch = append(arch, f.Function+" "+filepath.Base(f.Artifact))
+			}
+		}
+		if !slices.Equal(arch, []string{"app/ArmFn DepsLayer"}) {
+			t.Errorf("%s: LK108 on %v, want app/ArmFn's DepsLayer", p, arch)
+		}
+	}
+}
