@@ -108,7 +108,7 @@ type Layer struct {
 
 // ErrOutsideRoot reports a code path in a template that leaves the
 // project's root: a template is input like any other and may be hostile.
-var ErrOutsideRoot = errors.New("outside the project's folder")
+var ErrOutsideRoot = errors.New("outside the folder the output must stay in")
 
 // ErrNotRecognised reports a path that holds none of the frameworks'
 // outputs.
@@ -134,7 +134,7 @@ func Confine(root, base, rel, decl string) (string, error) {
 		return "", err
 	}
 	if !Within(realRoot, real) {
-		return "", fmt.Errorf("%s: code path %q resolves to %s, %w %s", decl, rel, real, ErrOutsideRoot, root)
+		return "", fmt.Errorf("%s: code path %q resolves to %s, %w (%s)", decl, rel, real, ErrOutsideRoot, root)
 	}
 	return p, nil
 }

@@ -1,7 +1,7 @@
 // Package cfn reads CloudFormation templates, JSON or YAML with the
 // short-form intrinsic tags (!Ref, !GetAtt, !Sub, ...), into plain values,
 // and resolves the intrinsics that can be resolved offline: Ref to a
-// parameter, Fn::Sub, Fn::Join and Fn::If on literal parts.
+// parameter, Fn::Sub and Fn::Join on literal parts.
 package cfn
 
 import (

@@ -15,10 +15,10 @@ type Resolver struct {
 }
 
 // String resolves v to a string: a literal, a Ref to a parameter with a
-// default or an override, a pseudo parameter given, or Fn::Sub, Fn::Join
-// and Fn::If (the true branch unless a condition says otherwise is not
-// known: then not resolved) over resolvable parts. ok is false when v
-// depends on something known only at deploy time.
+// default or an override, a pseudo parameter given, or Fn::Sub and
+// Fn::Join over resolvable parts. Fn::If and every other intrinsic are not
+// resolved: which branch holds is known only at deploy time. ok is false
+// when v depends on something known only then.
 func (r *Resolver) String(v any) (s string, ok bool) {
 	return r.str(v, 0)
 }
