@@ -90,7 +90,8 @@ the same digest. --push REPO pushes each image as REPO:<runtime>-<arch>
 (one manifest, never an index; blobs the registry has are not sent again),
 logging in to ECR with ecr:GetAuthorizationToken and to other registries
 with the Docker config's credentials. A registry on loopback may speak
-plain HTTP; no other may.`,
+plain HTTP; no other may. --level sets the layers' gzip level (0 means the
+default: Lambda refuses uncompressed layers).`,
 		Example: `  # Package the project in the current folder into dist/
   layerkit build
 

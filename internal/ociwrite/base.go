@@ -112,14 +112,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ParseReference parses an image reference as layerkit takes it: a
-// registry on loopback (127.0.0.1:5000/app, [::1]:5000/app, localhost:5000/app)
-// is reached over plain HTTP when it does not speak HTTPS; any other only
-// over HTTPS.
-func ParseReference(ref string) (name.Reference, error) {
-	return name.ParseReference(ref)
-}
-
 // LoadBase returns the image base names for platform p: from an OCI image
 // layout folder when base is "oci:DIR" (DIR relative to dir), otherwise
 // from a registry. A multi-platform base gives the image for p
@@ -158,7 +150,7 @@ func fromLayout(dir string, p v1.Platform) (v1.Image, error) {
 }
 
 func fromRegistry(ctx context.Context, ref string, p v1.Platform, reg Registry) (v1.Image, error) {
-	r, err := ParseReference(ref)
+	r, err := name.ParseReference(ref)
 	if err != nil {
 		return nil, err
 	}
