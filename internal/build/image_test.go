@@ -372,3 +372,52 @@ func appendPlatforms(idx v1.ImageIndex, imgs ...v1.Image) v1.ImageIndex {
 	}
 	return idx
 }
+
+// cancelling cancels the build's context when asked to check the first
+// image, as Ctrl-C would mid-build.
+type cancelling struct{ cancel context.CancelFunc }
+
+func (c cancelling) CheckImage(context.Context, string, layers.Artifact) error {
+	c.cancel()
+	return nil
+}
+
+// TestImageBuildCancelled: a build cancelled after its first image leaves
+// no image folder, no temporary folder and no manifest; a temporary folder
+// left by an interrupted build is swept by the next one.
+func TestImageBuildCancelled(t *testing.T) {
+	dir, base := imageProject(t)
+	out := filepath.Join(t.TempDir(), "dist")
+	c, err := config.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	_, err = build.Run(ctx, build.Options{Config: c, Out: out, Level: -1, Modified: time.Unix(0, 0),
+		Image: &build.ImageOptions{Base: base, Handler: "h.h", Check: cancelling{cancel}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(out, "images")); len(ents) != 0 {
+		t.Errorf("images/ holds %v after a cancelled build", ents)
+	}
+	if _, err := os.Stat(filepath.Join(out, layers.ManifestFile)); err == nil {
+		t.Error("a cancelled build wrote a manifest")
+	}
+
+	left := filepath.Join(out, "images", ".python3.12-arm64.layerkit-tmp-42")
+	if err := os.MkdirAll(filepath.Join(left, "blobs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res, err := runImage(t, dir, out, build.ImageOptions{Base: base, Handler: "h.h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(left); err == nil {
+		t.Error("the interrupted build's folder is still there")
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "left by an interrupted build") }) {
+		t.Errorf("notes %q do not say what was swept", res.Notes)
+	}
+}
