@@ -421,3 +421,36 @@ func TestImageBuildCancelled(t *testing.T) {
 		t.Errorf("notes %q do not say what was swept", res.Notes)
 	}
 }
+
+// TestImageConfigSection: the config's image: section gives the base (an
+// OCI layout inside the project) and the handler; the options override it.
+func TestImageConfigSection(t *testing.T) {
+	dir := example(t)
+	ocitest.WriteLayout(t, filepath.Join(dir, "bases", "python"), ocitest.Index(false, "amd64", "arm64"))
+	cfg, err := os.ReadFile(filepath.Join(dir, "layerkit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = append(cfg, "image:\n  base: oci:bases/python\n  handler: handler.handler\n"...)
+	cfg = []byte(strings.Replace(string(cfg), "    - README.md\n", "    - README.md\n    - bases/**\n", 1))
+	if err := os.WriteFile(filepath.Join(dir, "layerkit.yaml"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := runImage(t, dir, "", build.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Manifest.Artifacts[0]
+	cf, _ := readImage(t, filepath.Join(dir, "dist", a.Path)).ConfigFile()
+	if !slices.Equal(cf.Config.Cmd, []string{"handler.handler"}) {
+		t.Errorf("cmd %q, want the config's handler", cf.Config.Cmd)
+	}
+	res, err = runImage(t, dir, "", build.ImageOptions{Handler: "app.core.handler"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ = readImage(t, filepath.Join(dir, "dist", res.Manifest.Artifacts[0].Path)).ConfigFile()
+	if !slices.Equal(cf.Config.Cmd, []string{"app.core.handler"}) {
+		t.Errorf("cmd %q, want the option's handler", cf.Config.Cmd)
+	}
+}

@@ -2,6 +2,9 @@ package ociwrite_test
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -176,4 +179,53 @@ func TestInspectHostileBase(t *testing.T) {
 			t.Fatalf("err = %v, want ErrLayerMismatch", err)
 		}
 	})
+}
+
+// TestHugeDeclaredSize: a base whose manifest declares a layer far bigger
+// than its blob is refused when the image is written, without reading or
+// allocating what it declares.
+func TestHugeDeclaredSize(t *testing.T) {
+	base := t.TempDir()
+	ocitest.WriteLayout(t, base, ocitest.Index(false, "arm64"))
+	var index map[string]any
+	readJSON(t, filepath.Join(base, "index.json"), &index)
+	desc := index["manifests"].([]any)[0].(map[string]any)
+	var manifest map[string]any
+	readJSON(t, blobPath(base, desc["digest"].(string)), &manifest)
+	manifest["layers"].([]any)[0].(map[string]any)["size"] = int64(1) << 40
+	b, _ := json.Marshal(manifest)
+	sum := sha256.Sum256(b)
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	if err := os.WriteFile(blobPath(base, digest), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	desc["digest"], desc["size"] = digest, len(b)
+	ib, _ := json.Marshal(index)
+	if err := os.WriteFile(filepath.Join(base, "index.json"), ib, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := ociwrite.LoadBase(t.Context(), ociwrite.OCIPrefix+base, "", arm(t), ociwrite.Registry{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = ociwrite.WriteLayout(out, img)
+	if err == nil || !strings.Contains(err.Error(), "expected blob size 1099511627776") {
+		t.Fatalf("err = %v, want the size refused", err)
+	}
+}
+
+func readJSON(t *testing.T, p string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func blobPath(dir, digest string) string {
+	return filepath.Join(dir, "blobs", "sha256", strings.TrimPrefix(digest, "sha256:"))
 }
