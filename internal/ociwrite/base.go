@@ -52,7 +52,7 @@ func DefaultBase(r layers.Runtime) (string, error) {
 	case "go":
 		v = "1"
 	}
-	if f == "" || v == "" || r.Package == "container-only" && f != "provided" {
+	if f == "" || v == "" {
 		return "", fmt.Errorf("%s: %w; give one with --base or image.base", r.ID, ErrNoDefaultBase)
 	}
 	return awsBaseRepo + f + ":" + v, nil

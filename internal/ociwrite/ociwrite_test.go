@@ -34,6 +34,7 @@ func TestDefaultBase(t *testing.T) {
 		"java21":          "public.ecr.aws/lambda/java:21",
 		"ruby3.3":         "public.ecr.aws/lambda/ruby:3.3",
 		"dotnet8":         "public.ecr.aws/lambda/dotnet:8",
+		"dotnet9":         "public.ecr.aws/lambda/dotnet:9", // offered only as an image
 	} {
 		r, ok := layers.LookupRuntime(id)
 		if !ok {
