@@ -105,11 +105,12 @@ func buildImages(ctx context.Context, c *config.Config, o *output, plan *split.P
 	}
 	var staged []*stagedImage
 	var arts []layers.Artifact
+	var code *ociwrite.Layer // the code layer, the same in every image: written once
 	for _, t := range targets {
 		if err := ctx.Err(); err != nil {
 			return staged, nil, err
 		}
-		s, a, err := buildImage(ctx, c, o, fn, byTarget[t], t, handler, opts)
+		s, a, err := buildImage(ctx, c, o, fn, byTarget[t], t, handler, opts, &code)
 		if s != nil {
 			staged = append(staged, s)
 		}
@@ -121,7 +122,10 @@ func buildImages(ctx context.Context, c *config.Config, o *output, plan *split.P
 	return staged, arts, nil
 }
 
-func buildImage(ctx context.Context, c *config.Config, o *output, fn *split.Artifact, ls []*split.Artifact, t layers.Target, handler string, opts Options) (*stagedImage, layers.Artifact, error) {
+// buildImage writes target t's image into a temporary folder. *shared is
+// the code layer an earlier image wrote, reused here, or nil; it is set to
+// the one this image wrote.
+func buildImage(ctx context.Context, c *config.Config, o *output, fn *split.Artifact, ls []*split.Artifact, t layers.Target, handler string, opts Options, shared **ociwrite.Layer) (*stagedImage, layers.Artifact, error) {
 	im := opts.Image
 	var art layers.Artifact
 	base := im.Base
@@ -172,18 +176,25 @@ func buildImage(ctx context.Context, c *config.Config, o *output, fn *split.Arti
 	if err != nil {
 		return s, art, layerError("/opt", ls, err)
 	}
-	var codeParts []zipper.TarPart
-	if fn != nil {
-		p, closeFn, err := tarPart(fn)
-		if err != nil {
+	var code *ociwrite.Layer
+	if *shared != nil {
+		if code, err = (*shared).Reuse(dir, family); err != nil {
 			return s, art, err
 		}
-		defer closeFn()
-		codeParts = append(codeParts, p)
-	}
-	code, err := ociwrite.WriteLayer(ctx, dir, codeParts, "var/task", topts, family)
-	if err != nil {
-		return s, art, layerError("/var/task", []*split.Artifact{fn}, err)
+	} else {
+		var codeParts []zipper.TarPart
+		if fn != nil {
+			p, closeFn, err := tarPart(fn)
+			if err != nil {
+				return s, art, err
+			}
+			defer closeFn()
+			codeParts = append(codeParts, p)
+		}
+		if code, err = ociwrite.WriteLayer(ctx, dir, codeParts, "var/task", topts, family); err != nil {
+			return s, art, layerError("/var/task", []*split.Artifact{fn}, err)
+		}
+		*shared = code
 	}
 	img, err := ociwrite.Assemble(baseImg, []ociwrite.Add{
 		{Layer: opt, Comment: "/opt: layer " + strings.Join(names, ", ") + " for " + t.String()},

@@ -154,6 +154,21 @@ func TestImageBuild(t *testing.T) {
 			t.Errorf("%s: an excluded file is in the image", a.Name)
 		}
 	}
+	// The code layer is the same in both images, and compressed once: the
+	// second image's blob is the first's, linked.
+	var codeBlobs []os.FileInfo
+	for _, a := range r1.Manifest.Artifacts {
+		ls, _ := readImage(t, filepath.Join(out1, a.Path)).Layers()
+		d, _ := ls[2].Digest()
+		fi, err := os.Stat(filepath.Join(out1, a.Path, "blobs", "sha256", d.Hex))
+		if err != nil {
+			t.Fatal(err)
+		}
+		codeBlobs = append(codeBlobs, fi)
+	}
+	if !os.SameFile(codeBlobs[0], codeBlobs[1]) {
+		t.Error("the code layer was written twice, not shared")
+	}
 	m, err := os.ReadFile(filepath.Join(out1, layers.ManifestFile))
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -126,3 +128,47 @@ func (g *gunzipped) Close() error {
 }
 
 var _ v1.Layer = (*Layer)(nil)
+
+// Reuse puts l's blob in the OCI layout folder dir as well (a hard link,
+// or a copy where links are refused) and returns it as a layer of an
+// image whose manifest has media type family: the same bytes, digest and
+// diff ID, so a layer shared by several images is compressed once.
+func (l *Layer) Reuse(dir string, family types.MediaType) (*Layer, error) {
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(blobs, l.digest.Hex)
+	if err := os.Link(l.path, p); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := copyFile(l.path, p); err != nil {
+			return nil, fmt.Errorf("copying layer %s: %w", l.digest, err)
+		}
+	}
+	c := *l
+	c.path, c.mediaType = p, LayerType(family)
+	return &c, nil
+}
+
+// copyFile copies src to dst through a temporary file renamed into place.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(filepath.Dir(dst), ".layer-*")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(out.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(out.Name())
+	}
+	return err
+}
