@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/layerkit/layerkit/internal/ociwrite/ocitest"
+	"github.com/layerkit/layerkit/layers"
 )
 
 // TestBuildImage: `build --image` on an OCI layout base prints one line per
@@ -25,6 +27,19 @@ func TestBuildImage(t *testing.T) {
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "TARGET") || !digest.MatchString(lines[1]) || !strings.Contains(lines[1], filepath.Join(dir, "dist", "images")) ||
 		lines[3] != "wrote 2 images and "+filepath.Join(dir, "dist", "manifest.json") {
 		t.Fatalf("stdout:\n%s", r.stdout)
+	}
+	j := runCLI(t, nil, "build", dir, "--image", "--base", "oci:"+base, "--handler", "handler.handler", "--format", "json")
+	var rep buildReport
+	if err := json.Unmarshal([]byte(j.stdout), &rep); err != nil || j.code != 0 {
+		t.Fatalf("--format json: exit %d, %v: %s", j.code, err, j.stdout)
+	}
+	for _, a := range rep.Manifest.Artifacts {
+		if a.Kind != layers.KindImage || !digest.MatchString(a.Digest) || a.SHA256 != "" {
+			t.Errorf("json artifact %+v", a)
+		}
+		if !strings.Contains(lines[1]+lines[2], a.Digest) {
+			t.Errorf("%s: digest %s differs from the text run's: not deterministic", a.Name, a.Digest)
+		}
 	}
 	c := runCLI(t, nil, "check", filepath.Join(dir, "dist"))
 	if c.code != 1 || !strings.Contains(c.stderr, "the build made container images only") {
