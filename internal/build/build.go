@@ -1,6 +1,7 @@
 // Package build runs a build: it plans the zips with package split, writes
 // them with package zipper into the output folder, and records them in the
-// manifest. It writes nothing outside the output folder, and nothing
+// manifest; or, with Options.Image, writes one container image per target
+// from the same plan with package ociwrite (see ImageOptions). It writes nothing outside the output folder, and nothing
 // through a symlink inside it; every file it writes there appears whole or
 // not at all, and the zips and the manifest change together: a build that
 // fails or is cancelled leaves the previous output as it was. One build at
