@@ -161,6 +161,8 @@ func TestManifestRoundTrip(t *testing.T) {
 		{Kind: KindFunction, Name: "main", Path: "main.zip", SHA256: "ab", CodeSHA256: "q==", ZippedBytes: 10, UnzippedBytes: 20, Files: 2},
 		{Kind: KindLayer, Name: "deps", Runtime: "python3.12", Arch: ARM64, Path: "layers/deps-python3.12-arm64.zip"},
 		{Kind: KindLayer, Name: "deps", Runtime: "python3.9", Arch: X86_64, Path: "layers/deps-python3.9-x86_64.zip"},
+		{Kind: KindImage, Name: "python3.12-arm64", Runtime: "python3.12", Arch: ARM64, Path: "images/python3.12-arm64",
+			Digest: "sha256:" + strings.Repeat("0a", 32), Ref: "127.0.0.1:5000/app@sha256:" + strings.Repeat("0a", 32)},
 	}}
 	var buf bytes.Buffer
 	if err := WriteManifest(&buf, m); err != nil {
@@ -179,7 +181,11 @@ func TestManifestRoundTrip(t *testing.T) {
 	if l := got.Layers(Target{"python3.9", X86_64}); len(l) != 1 || l[0].Path != "layers/deps-python3.9-x86_64.zip" {
 		t.Errorf("Layers = %v", l)
 	}
-	for _, bad := range []string{`{"version":2,"artifacts":[]}`, `{"version":1,"extra":1}`, `{"version":1,"artifacts":[{"kind":"x","path":"a"}]}`, `[`} {
+	if im := got.Images(); len(im) != 1 || im[0] != m.Artifacts[3] {
+		t.Errorf("Images() = %v", im)
+	}
+	for _, bad := range []string{`{"version":1,"artifacts":[{"kind":"image","path":"images/x","digest":"sha256:ab"}]}`,
+		`{"version":1,"artifacts":[{"kind":"image","path":"images/x"}]}`, `{"version":2,"artifacts":[]}`, `{"version":1,"extra":1}`, `{"version":1,"artifacts":[{"kind":"x","path":"a"}]}`, `[`} {
 		if _, err := ReadManifest(strings.NewReader(bad)); err == nil {
 			t.Errorf("ReadManifest(%s) accepted", bad)
 		}

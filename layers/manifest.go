@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ManifestFile is the name of the manifest `layerkit build` writes in its
@@ -14,13 +15,16 @@ const ManifestFile = "manifest.json"
 // Readers refuse manifests of a newer version.
 const ManifestVersion = 1
 
-// Kind tells a function's code from a layer.
+// Kind tells a function's code from a layer and from a container image.
 type Kind string
 
 // The kinds of artifact a build produces.
 const (
 	KindFunction Kind = "function"
 	KindLayer    Kind = "layer"
+	// KindImage is a container image for one target (`layerkit build
+	// --image`): an OCI image layout folder at Path.
+	KindImage Kind = "image"
 )
 
 // Manifest lists what one build produced. It holds no timestamps or host
@@ -30,28 +34,40 @@ type Manifest struct {
 	Artifacts []Artifact `json:"artifacts"`
 }
 
-// Artifact is one zip of a build.
+// Artifact is one zip, or one container image, of a build.
 type Artifact struct {
 	Kind Kind `json:"kind"`
-	// Name is "main" for the function's code, and the layer's name for a
-	// layer.
+	// Name is "main" for the function's code, the layer's name for a
+	// layer, and the target ("python3.12-arm64") for an image.
 	Name string `json:"name"`
-	// Runtime and Arch are the layer's target; empty for the function's
-	// code, which is shared by every target.
+	// Runtime and Arch are the layer's or image's target; empty for the
+	// function's code, which is shared by every target.
 	Runtime string `json:"runtime,omitempty"`
 	Arch    Arch   `json:"arch,omitempty"`
-	// Path is the zip's path relative to the manifest's folder, with '/'.
+	// Path is the zip's path (or the image's OCI layout folder) relative
+	// to the manifest's folder, with '/'.
 	Path string `json:"path"`
-	// SHA256 is the hex SHA-256 of the zip's bytes.
-	SHA256 string `json:"sha256"`
+	// SHA256 is the hex SHA-256 of the zip's bytes; empty for an image.
+	SHA256 string `json:"sha256,omitempty"`
 	// CodeSHA256 is the base64 SHA-256 of the zip's bytes, as Lambda
-	// reports it in CodeSha256.
-	CodeSHA256    string `json:"code_sha256"`
-	ZippedBytes   int64  `json:"zipped_bytes"`
-	UnzippedBytes int64  `json:"unzipped_bytes"`
+	// reports it in CodeSha256; empty for an image.
+	CodeSHA256 string `json:"code_sha256,omitempty"`
+	// ZippedBytes is the zip's size; for an image, the sum of its
+	// compressed layers, what a registry stores.
+	ZippedBytes int64 `json:"zipped_bytes"`
+	// UnzippedBytes is the sum of the entries' sizes; for an image, the
+	// sum of its layers' uncompressed sizes, what Lambda's 10 GiB limit
+	// counts.
+	UnzippedBytes int64 `json:"unzipped_bytes"`
 	// Files counts the zip's entries that are files or symlinks (not
-	// folders).
+	// folders); for an image, those of the layers the build added.
 	Files int `json:"files"`
+	// Digest is an image's manifest digest ("sha256:<hex>"), by which a
+	// registry and Lambda name it; empty for a zip.
+	Digest string `json:"digest,omitempty"`
+	// Ref is where an image was pushed, "<repository>@<digest>"; empty
+	// when it was not.
+	Ref string `json:"ref,omitempty"`
 }
 
 // Target returns the artifact's target; the zero Target for function code.
@@ -76,6 +92,17 @@ func (m *Manifest) Function() (Artifact, bool) {
 		}
 	}
 	return Artifact{}, false
+}
+
+// Images returns the manifest's image artifacts, in order.
+func (m *Manifest) Images() []Artifact {
+	var out []Artifact
+	for _, a := range m.Artifacts {
+		if a.Kind == KindImage {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Targets returns the distinct targets of the manifest's layers, in the
@@ -115,12 +142,29 @@ func ReadManifest(r io.Reader) (*Manifest, error) {
 		return nil, fmt.Errorf("reading manifest: version %d is not supported (this layerkit reads version %d)", m.Version, ManifestVersion)
 	}
 	for i, a := range m.Artifacts {
-		if a.Kind != KindFunction && a.Kind != KindLayer {
+		if a.Kind != KindFunction && a.Kind != KindLayer && a.Kind != KindImage {
 			return nil, fmt.Errorf("reading manifest: artifact %d: unknown kind %q", i, a.Kind)
+		}
+		if a.Kind == KindImage && !validDigest(a.Digest) {
+			return nil, fmt.Errorf("reading manifest: artifact %d (%s): image digest %q is not sha256:<64 hex digits>", i, a.Name, a.Digest)
 		}
 		if a.Path == "" {
 			return nil, fmt.Errorf("reading manifest: artifact %d (%s): no path", i, a.Name)
 		}
 	}
 	return &m, nil
+}
+
+// validDigest reports whether d is "sha256:" and 64 lower-case hex digits.
+func validDigest(d string) bool {
+	hex, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for _, c := range hex {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs layerkit's test suite, installing first what the tests talk to when it
-# is missing: Info-ZIP unzip and Python 3 (they read the zips layerkit writes)
-# and pip (install's tests run it offline against generated wheels; npm's are
-# skipped where npm is absent).
+# is missing: Info-ZIP unzip and Python 3 (they read the zips layerkit writes),
+# pip (install's tests run it offline against generated wheels; npm's are
+# skipped where npm is absent), and docker-registry, skopeo and umoci (the
+# image build's end-to-end test).
 # When moto_server is on the machine (and LAYERKIT_MOTO_ENDPOINT is not set)
 # it is started on a free loopback port for the end-to-end tests of publish,
 # and stopped at the end; without it those tests are skipped.
@@ -20,6 +21,18 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} for the tests" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The image build's end-to-end test pushes to Debian's docker-registry (the
+# Distribution registry) on loopback and reads back with skopeo and umoci;
+# where they cannot be installed, that test skips.
+imgtools=()
+for tool in docker-registry skopeo umoci; do command -v "$tool" >/dev/null || imgtools+=("$tool"); done
+if [ ${#imgtools[@]} -gt 0 ]; then
+  echo "installing ${imgtools[*]} for the image build's end-to-end test" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${imgtools[@]}" >/dev/null; } 2>/dev/null \
+    || echo "${imgtools[*]} could not be installed; the image build's end-to-end test skips" >&2
 fi
 
 # uv is pip-installable; install's tests run it beside pip (and skip it when

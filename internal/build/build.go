@@ -1,6 +1,7 @@
 // Package build runs a build: it plans the zips with package split, writes
 // them with package zipper into the output folder, and records them in the
-// manifest. It writes nothing outside the output folder, and nothing
+// manifest; or, with Options.Image, writes one container image per target
+// from the same plan with package ociwrite (see ImageOptions). It writes nothing outside the output folder, and nothing
 // through a symlink inside it; every file it writes there appears whole or
 // not at all, and the zips and the manifest change together: a build that
 // fails or is cancelled leaves the previous output as it was. One build at
@@ -49,6 +50,10 @@ type Options struct {
 	NoCache bool
 	// Progress, when set, is called as each artifact starts and ends.
 	Progress func(a *split.Artifact, done bool)
+	// Image, when set, makes the build write one container image per
+	// target (an OCI image layout in images/<runtime>-<arch>/) instead of
+	// zips.
+	Image *ImageOptions
 }
 
 // Result is what a build wrote.
@@ -87,7 +92,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	for _, a := range plan.Artifacts {
 		wantLayers = wantLayers || strings.HasPrefix(a.Path, layersDir+"/")
 	}
-	o, err := openOutput(real, out, wantLayers, !opts.NoCache)
+	image := opts.Image != nil
+	o, err := openOutput(real, out, wantLayers && !image, !opts.NoCache && !image, image)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +107,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		Manifest: &layers.Manifest{Version: layers.ManifestVersion}}
 	for _, p := range swept {
 		res.Notes = append(res.Notes, fmt.Sprintf("removed %s, left by an interrupted build", p))
+	}
+	if image {
+		return runImages(ctx, c, o, plan, previous, res, opts)
 	}
 	zopts := zipper.Options{Level: opts.Level, Modified: opts.Modified}
 
@@ -144,6 +153,32 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if err := s.SaveCache(); err != nil {
 			return nil, err
 		}
+	}
+	res.Removed = o.removeStale(previous, res.Manifest)
+	return res, nil
+}
+
+// runImages builds, checks and pushes every target's image, then puts the
+// image folders in place and writes the manifest; before that point an
+// error leaves the previous output as it was.
+func runImages(ctx context.Context, c *config.Config, o *output, plan *split.Plan, previous *layers.Manifest, res *Result, opts Options) (*Result, error) {
+	staged, arts, err := buildImages(ctx, c, o, plan, opts)
+	defer o.discardImages(staged)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res.Manifest.Artifacts = arts
+	if err := o.commitImages(staged); err != nil {
+		if staged[0].done {
+			return nil, o.dropManifest(err)
+		}
+		return nil, err
+	}
+	if err := o.writeManifest(res.Manifest); err != nil {
+		return nil, o.dropManifest(err)
 	}
 	res.Removed = o.removeStale(previous, res.Manifest)
 	return res, nil

@@ -23,6 +23,10 @@ const LockFile = ".layerkit.lock"
 // layersDir is the output folder's subfolder for layer zips.
 const layersDir = "layers"
 
+// imagesDir is the output folder's subfolder for image layouts, one folder
+// per target.
+const imagesDir = "images"
+
 // ErrOutputLink reports a symlink where the build would create, rename or
 // remove something inside its output folder: the build writes only into
 // real folders, so that nothing lands outside the output folder.
@@ -38,21 +42,23 @@ var ErrBusy = errors.New("another layerkit build is writing this output folder")
 // every one a real folder (not a symlink) inside it, and the lock.
 type output struct {
 	path   string // as shown to the user
+	real   string // with no symlinks in it
 	root   *os.Root
 	layers *os.Root // nil when there is no layers/ folder and none is needed
 	cache  *os.Root // nil likewise
+	images *os.Root // nil likewise
 	lock   *os.File
 }
 
 // openOutput creates the folder at real (a path with no symlinks in it)
-// when missing, locks it, and opens its layers/ and cache subfolders,
-// creating those when want says so. It refuses a subfolder that is a
-// symlink, naming it.
-func openOutput(real, shown string, wantLayers, wantCache bool) (_ *output, err error) {
+// when missing, locks it, and opens its layers/, cache and images/
+// subfolders, creating those when want says so. It refuses a subfolder
+// that is a symlink, naming it.
+func openOutput(real, shown string, wantLayers, wantCache, wantImages bool) (_ *output, err error) {
 	if err := os.MkdirAll(real, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the output folder: %w", err)
 	}
-	o := &output{path: shown}
+	o := &output{path: shown, real: real}
 	defer func() {
 		if err != nil {
 			o.Close()
@@ -70,12 +76,15 @@ func openOutput(real, shown string, wantLayers, wantCache bool) (_ *output, err 
 	if o.cache, err = o.subfolder(CacheDir, wantCache); err != nil {
 		return nil, err
 	}
+	if o.images, err = o.subfolder(imagesDir, wantImages); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
 // Close releases the lock and the folder handles.
 func (o *output) Close() {
-	for _, r := range []*os.Root{o.layers, o.cache, o.root} {
+	for _, r := range []*os.Root{o.layers, o.cache, o.images, o.root} {
 		if r != nil {
 			r.Close()
 		}
@@ -183,6 +192,37 @@ func (o *output) sweep() ([]string, error) {
 			removed = append(removed, p)
 		}
 	}
+	return o.sweepImages(removed)
+}
+
+// sweepImages removes the temporary image folders an interrupted build
+// left in images/: real folders named as atomicfile.IsTemp recognises.
+func (o *output) sweepImages(removed []string) ([]string, error) {
+	if o.images == nil {
+		return removed, nil
+	}
+	d, err := o.images.Open(".")
+	if err != nil {
+		return removed, fmt.Errorf("listing %s: %w", filepath.Join(o.path, imagesDir), err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return removed, fmt.Errorf("listing %s: %w", filepath.Join(o.path, imagesDir), err)
+	}
+	for _, n := range names {
+		if !atomicfile.IsTemp(n) {
+			continue
+		}
+		if fi, err := o.images.Lstat(n); err != nil || !fi.IsDir() {
+			continue
+		}
+		p := filepath.Join(o.path, imagesDir, n)
+		if err := o.images.RemoveAll(n); err != nil {
+			return removed, fmt.Errorf("removing %s, left by an interrupted build: %w", p, err)
+		}
+		removed = append(removed, p)
+	}
 	return removed, nil
 }
 
@@ -275,6 +315,12 @@ func (o *output) removeStale(prev, cur *layers.Manifest) []string {
 		if keep[a.Path] {
 			continue
 		}
+		if a.Kind == layers.KindImage {
+			if o.removeImage(a.Path) {
+				removed = append(removed, a.Path)
+			}
+			continue
+		}
 		dir, name, ok := o.dirOf(a.Path)
 		if !ok {
 			continue
@@ -291,4 +337,27 @@ func (o *output) removeStale(prev, cur *layers.Manifest) []string {
 		}
 	}
 	return removed
+}
+
+// imageName returns the folder name in images/ of an image artifact's path
+// ("images/<runtime>-<arch>"), or ok false for any other path.
+func imageName(p string) (name string, ok bool) {
+	d, name := path.Split(p)
+	return name, d == imagesDir+"/" && name != "" && !strings.HasPrefix(name, ".")
+}
+
+// removeImage removes an image layout folder an earlier build recorded at
+// p, when it is one: a real folder in images/ holding an oci-layout file.
+func (o *output) removeImage(p string) bool {
+	name, ok := imageName(p)
+	if !ok || o.images == nil {
+		return false
+	}
+	if fi, err := o.images.Lstat(name); err != nil || !fi.IsDir() {
+		return false
+	}
+	if fi, err := o.images.Lstat(name + "/oci-layout"); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	return o.images.RemoveAll(name) == nil
 }

@@ -10,10 +10,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/aws/ecrauth"
 	"github.com/layerkit/layerkit/internal/build"
 	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/ociwrite"
 	"github.com/layerkit/layerkit/internal/report"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -32,6 +36,14 @@ type BuildOptions struct {
 	// OutOutsideProject accepts a config's out: outside the project.
 	OutOutsideProject bool
 	Modified          time.Time
+
+	// Image builds container images instead of zips; Base, Handler and
+	// Push are its --base, --handler and --push.
+	Image   bool
+	Base    string
+	Handler string
+	Push    string
+	AWS     AWSOptions
 }
 
 // NewCmdBuild returns `layerkit build`. runF, when set, replaces the build
@@ -64,7 +76,22 @@ name and all are put in place together with the manifest, so an error or
 Ctrl-C leaves the previous output whole. Inside the output folder the build
 writes only into real folders (a symlinked layers/ is refused), removes only
 zips an earlier build recorded there, and holds a lock (.layerkit.lock): a
-second build into the same folder fails at once.`,
+second build into the same folder fails at once.
+
+With --image, build writes one container image per target instead of zips,
+without Docker: the base image for the target's platform (--base or the
+config's image.base, a registry reference or oci:DIR; default AWS's base
+for the runtime, such as public.ecr.aws/lambda/python:3.12), then a layer
+with the target's layers under /opt, then a layer with the function's code
+under /var/task, and CMD set to the handler (--handler or image.handler).
+Each image is an OCI image layout in images/<runtime>-<arch>/, recorded in
+manifest.json with its digest and uncompressed size; the same input gives
+the same digest. --push REPO pushes each image as REPO:<runtime>-<arch>
+(one manifest, never an index; blobs the registry has are not sent again),
+logging in to ECR with ecr:GetAuthorizationToken and to other registries
+with the Docker config's credentials. A registry on loopback may speak
+plain HTTP; no other may. --level sets the layers' gzip level (0 means the
+default: Lambda refuses uncompressed layers).`,
 		Example: `  # Package the project in the current folder into dist/
   layerkit build
 
@@ -72,7 +99,10 @@ second build into the same folder fails at once.`,
   layerkit build examples/python-app --format json
 
   # Smallest zips, output elsewhere
-  layerkit build ./service --level 9 --out /tmp/service-dist`,
+  layerkit build ./service --level 9 --out /tmp/service-dist
+
+  # One image per target on AWS's base images, pushed to ECR
+  layerkit build --image --handler app.handler --push 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
@@ -90,6 +120,38 @@ second build into the same folder fails at once.`,
 				return &UsageError{Err: err}
 			}
 			opts.Modified = m
+			if !opts.Image {
+				for _, fl := range []string{"base", "handler", "push"} {
+					if cmd.Flags().Changed(fl) {
+						return usageErrorf("--%s is for image builds: add --image", fl)
+					}
+				}
+			}
+			if opts.Base != "" {
+				if err := config.CheckBase(opts.Base); err != nil {
+					return usageErrorf("--base: %v", err)
+				}
+				// A folder on the command line is relative to the working
+				// folder, not to the project's.
+				if d, ok := strings.CutPrefix(opts.Base, config.OCIPrefix); ok && !filepath.IsAbs(d) {
+					abs, err := filepath.Abs(d)
+					if err != nil {
+						return err
+					}
+					opts.Base = config.OCIPrefix + abs
+				}
+			}
+			if opts.Handler != "" {
+				if err := config.CheckHandler(opts.Handler); err != nil {
+					return usageErrorf("--handler: %v", err)
+				}
+			}
+			if opts.Push != "" {
+				if _, err := name.NewRepository(opts.Push); err != nil {
+					return usageErrorf("--push %q: want a repository such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app: %v", opts.Push, err)
+				}
+			}
+			opts.AWS.fromEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -102,6 +164,11 @@ second build into the same folder fails at once.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "compress every file again instead of reusing the previous build's bytes")
 	cmd.Flags().BoolVar(&opts.OutOutsideProject, "out-outside-project", false, "accept a config out: that leaves the project folder")
+	cmd.Flags().BoolVar(&opts.Image, "image", false, "build one container image per target instead of zips")
+	cmd.Flags().StringVar(&opts.Base, "base", "", "base image: a registry reference or oci:DIR (default: the config's image.base, or AWS's base for the runtime)")
+	cmd.Flags().StringVar(&opts.Handler, "handler", "", "the images' CMD, such as app.handler (default: the config's image.handler)")
+	cmd.Flags().StringVar(&opts.Push, "push", "", "push each image to this repository, tagged <runtime>-<arch>")
+	addAWSAccessFlags(cmd, &opts.AWS)
 	return cmd
 }
 
@@ -142,15 +209,22 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	var progress func(*split.Artifact, bool)
 	if opts.IO.ErrTTY && opts.Format == "text" {
 		progress = func(a *split.Artifact, done bool) {
-			if !done {
+			if !done && a.Kind == layers.KindImage {
+				fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kbuilding %s…", report.Printable(a.Path))
+			} else if !done {
 				fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kzipping %s (%d entries)…", report.Printable(a.Path), len(a.Entries))
 			} else {
 				fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
 			}
 		}
 	}
-	res, err := build.Run(ctx, build.Options{Config: cfg, Out: opts.Out, OutOutsideProject: opts.OutOutsideProject,
-		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Progress: progress})
+	bo := build.Options{Config: cfg, Out: opts.Out, OutOutsideProject: opts.OutOutsideProject,
+		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Progress: progress}
+	if opts.Image {
+		bo.Image = &build.ImageOptions{Base: opts.Base, Handler: opts.Handler, Push: opts.Push,
+			Registry: ociwrite.Registry{Keychain: ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)}}
+	}
+	res, err := build.Run(ctx, bo)
 	if err != nil {
 		return err
 	}
@@ -198,6 +272,9 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		}
 		return writeJSON(opts.IO.Out, rep)
 	}
+	if opts.Image {
+		return printImages(opts.IO.Out, res)
+	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tTARGET\tFILES\tUNZIPPED\tZIPPED\tPATH")
 	for _, a := range res.Manifest.Artifacts {
@@ -215,6 +292,25 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "wrote %d zips%s and %s\n", len(res.Manifest.Artifacts), kept,
 		strings.TrimPrefix(filepath.Join(res.Out, layers.ManifestFile), "./"))
+	return nil
+}
+
+// printImages prints the images a build wrote: one line each with its
+// digest and size, and where it was pushed.
+func printImages(w io.Writer, res *build.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tFILES\tUNCOMPRESSED\tCOMPRESSED\tDIGEST\tPATH")
+	for _, a := range res.Manifest.Artifacts {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", a.Target(), a.Files, humanBytes(a.UnzippedBytes), humanBytes(a.ZippedBytes),
+			a.Digest, filepath.Join(res.Out, filepath.FromSlash(a.Path)))
+	}
+	tw.Flush()
+	for _, a := range res.Manifest.Artifacts {
+		if a.Ref != "" {
+			fmt.Fprintf(w, "pushed %s\n", report.Printable(a.Ref))
+		}
+	}
+	fmt.Fprintf(w, "wrote %d images and %s\n", len(res.Manifest.Artifacts), strings.TrimPrefix(filepath.Join(res.Out, layers.ManifestFile), "./"))
 	return nil
 }
 

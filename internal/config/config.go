@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/layerkit/layerkit/internal/fstree"
@@ -43,6 +44,7 @@ type Config struct {
 	Main    Main             `yaml:"main"`
 	Layers  map[string]Layer `yaml:"layers"`
 	Publish Publish          `yaml:"publish"`
+	Image   Image            `yaml:"image"`
 
 	// Dir is the project folder the config's paths are relative to.
 	Dir string `yaml:"-"`
@@ -103,6 +105,73 @@ func (c *Config) LayerNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Image is the `image:` section: how `layerkit build --image` makes a
+// container image per target. The command line's --base and --handler
+// override it.
+type Image struct {
+	// Base is the image each target's image is built on: a registry
+	// reference ("public.ecr.aws/lambda/python:3.12") or "oci:DIR", an OCI
+	// image layout folder inside the project. Empty means AWS's base image
+	// for the target's runtime.
+	Base string `yaml:"base"`
+	// Handler is the image's CMD, the one argument AWS's entrypoint
+	// script takes ("app.handler").
+	Handler string `yaml:"handler"`
+}
+
+// OCIPrefix marks an image base that is an OCI image layout folder rather
+// than a registry reference.
+const OCIPrefix = "oci:"
+
+// maxHandler is the longest handler Lambda accepts (the Handler parameter
+// of CreateFunction: at most 128 characters).
+const maxHandler = 128
+
+// CheckHandler reports what is wrong with a handler given as an image's
+// CMD: it must be one word, as AWS's entrypoint script takes exactly one
+// argument, of at most 128 printable characters.
+func CheckHandler(h string) error {
+	switch {
+	case h == "":
+		return errors.New("empty")
+	case len(h) > maxHandler:
+		return fmt.Errorf("%d characters; Lambda takes at most %d", len(h), maxHandler)
+	case strings.IndexFunc(h, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+		return fmt.Errorf("%q holds a space or a control character; a handler is one word such as app.handler", shorten(h))
+	}
+	return nil
+}
+
+// CheckBase reports what is wrong with an image base as written: "oci:"
+// followed by nothing, or a registry reference that does not parse.
+func CheckBase(b string) error {
+	if dir, ok := strings.CutPrefix(b, OCIPrefix); ok {
+		if dir == "" {
+			return errors.New("oci: names no folder; write oci:DIR for an OCI image layout folder")
+		}
+		return nil
+	}
+	if _, err := name.ParseReference(b); err != nil {
+		return fmt.Errorf("%q is not an image reference such as public.ecr.aws/lambda/python:3.12, nor oci:DIR: %v", shorten(b), err)
+	}
+	return nil
+}
+
+func (c *Config) checkImage(p *Problems) {
+	if c.Image.Base != "" {
+		if err := CheckBase(c.Image.Base); err != nil {
+			p.add("image.base: %v", err)
+		} else if dir, ok := strings.CutPrefix(c.Image.Base, OCIPrefix); ok {
+			c.checkDir(p, "image.base", dir)
+		}
+	}
+	if c.Image.Handler != "" {
+		if err := CheckHandler(c.Image.Handler); err != nil {
+			p.add("image.handler: %v", err)
+		}
+	}
 }
 
 // Publish is the `publish:` section: where `layerkit publish` puts layers.
@@ -361,6 +430,7 @@ func sectionName(goType string) string {
 		"TargetSpec": {"a target", reflect.TypeFor[TargetSpec]()},
 		"Install":    {"a layer's install", reflect.TypeFor[Install]()},
 		"Publish":    {"publish", reflect.TypeFor[Publish]()},
+		"Image":      {"image", reflect.TypeFor[Image]()},
 	}
 	sec, ok := sections[goType]
 	if !ok {
@@ -397,6 +467,7 @@ func (c *Config) validate() error {
 	checkGlobs(p, "main.exclude", c.Main.Exclude)
 	checkGlobSet(p, "main.include and main.exclude", append(slices.Clone(c.Main.Include), c.Main.Exclude...))
 	c.checkPublish(p)
+	c.checkImage(p)
 	for _, name := range c.LayerNames() {
 		l := c.Layers[name]
 		where := "layers." + name

@@ -205,7 +205,7 @@ func TestPublishSection(t *testing.T) {
 		!strings.Contains(err.Error(), `in publish (keys: regions, bucket, prefix, description, license, share, names)`) {
 		t.Errorf("err = %v", err)
 	}
-	if _, err = load("version: 1\npublsh: {}\n"); err == nil || !strings.Contains(err.Error(), `(keys: version, out, main, layers, publish)`) {
+	if _, err = load("version: 1\npublsh: {}\n"); err == nil || !strings.Contains(err.Error(), `(keys: version, out, main, layers, publish, image)`) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -368,6 +368,9 @@ func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, v
 	if len(m.Artifacts) == 0 {
 		return nil, fmt.Errorf("%s: the build manifest lists no artifacts", manifest)
 	}
+	if im := m.Images(); len(im) == len(m.Artifacts) {
+		return nil, fmt.Errorf("%s: the build made container images only (such as %s): check an image's OCI layout folder", manifest, im[0].Path)
+	}
 	for _, a := range m.Artifacts {
 		if a.Kind != layers.KindLayer {
 			continue

@@ -23,6 +23,13 @@
 // nothing the zip depends on changed, the previous zip is kept as it is.
 // Output built with a cache is byte-identical to a cold build.
 //
+// Image layers: WriteTarGz writes the same entries, read from the same
+// Sources, as a deterministic gzip-compressed tar under a prefix ("opt",
+// "var/task"), with the same parallel deflate: the tar stream is cut into
+// 1 MiB chunks primed with the 32 KiB before them and joined with sync
+// flushes, their CRC-32s combined for the gzip trailer, so the bytes do not
+// depend on the number of workers.
+//
 // Reading: OpenReader lists a zip's entries and every Problem a hostile
 // zip can pose (unsafe names, local names that differ from the central
 // directory's, duplicates, a file that is also a folder, escaping symlinks,
