@@ -22,6 +22,18 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# check --image's end-to-end test pushes to a real registry server on
+# loopback (Debian's docker-registry) with skopeo; umoci unpacks images. The
+# tests skip, saying so, where these cannot be installed.
+img=()
+for p in docker-registry skopeo umoci; do command -v "$p" >/dev/null || img+=("$p"); done
+if [ ${#img[@]} -gt 0 ]; then
+  echo "installing ${img[*]} for the image tests" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${img[@]}" >/dev/null; } \
+    || echo "${img[*]} could not be installed; the image end-to-end tests skip" >&2
+fi
+
 # uv is pip-installable; install's tests run it beside pip (and skip it when
 # it cannot be had).
 command -v uv >/dev/null || python3 -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 \
