@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -145,17 +146,32 @@ func Flatten[T any](ctx context.Context, im *Image, inspect func(context.Context
 		return nil, fmt.Errorf("%w: %d in the manifest, %d read", ErrLayerCount, len(m.Layers), len(ls))
 	}
 	t := &Tree[T]{Layers: make([]Layer, len(ls))}
-	results := make([]*layerOps[T], len(ls))
+	// Layers are read side by side and applied in order as soon as those
+	// below are: at most window layers' entries wait to be applied, so
+	// memory follows the entries that survive, not every layer's.
+	workers := runtime.GOMAXPROCS(0)
+	window := make(chan struct{}, 2*workers)
+	var mu sync.Mutex
+	pending := make([]*layerOps[T], len(ls))
+	next := 0
+	st := newState[T]()
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(workers)
 	for i, l := range ls {
+		select {
+		case window <- struct{}{}:
+		case <-gctx.Done():
+		}
+		if gctx.Err() != nil {
+			break
+		}
 		d := m.Layers[i]
 		t.Layers[i] = Layer{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
 		lr := &layerReader{layer: l, index: i, digest: d.Digest, diffID: cfg.RootFS.DiffIDs[i], uncompressed: !im.Declared}
 		g.Go(func() error {
 			ops, err := readLayer(gctx, lr, &t.Layers[i], inspect)
 			if err != nil {
-				if gctx.Err() != nil && ctx.Err() != nil {
+				if ctx.Err() != nil {
 					return ctx.Err()
 				}
 				var le *LayerError
@@ -164,16 +180,23 @@ func Flatten[T any](ctx context.Context, im *Image, inspect func(context.Context
 				}
 				return err
 			}
-			results[i] = ops
+			mu.Lock()
+			defer mu.Unlock()
+			pending[i] = ops
+			for next < len(pending) && pending[next] != nil {
+				st.apply(next, t.Layers[next].Digest, pending[next])
+				pending[next] = nil
+				next++
+				<-window
+			}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	st := newState[T]()
-	for i, ops := range results {
-		st.apply(i, t.Layers[i].Digest, ops)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	t.Problems = st.problems
 	t.Nodes = st.sorted()
