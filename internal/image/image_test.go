@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -266,4 +267,21 @@ func TestOpenNotImage(t *testing.T) {
 	}
 }
 
-var _ v1.Image // the package's images are v1.Images
+func TestFlattenDiffIDMismatch(t *testing.T) {
+	img := it.Image(t, it.Config{Arch: "amd64"}, it.Layer(t, it.Entry{Name: "f", Body: []byte("x")}))
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.RootFS.DiffIDs[0] = v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}
+	bad, err := mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = flatten(t, bad)
+	var le *image.LayerError
+	if !errors.Is(err, image.ErrDigestMismatch) || !errors.As(err, &le) || !strings.Contains(err.Error(), "diff_id") {
+		t.Fatalf("err = %v, want a diff_id mismatch in a *LayerError", err)
+	}
+}
