@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -85,7 +86,21 @@ var (
 	// ErrLayerCount reports a config whose diff_ids do not pair with the
 	// manifest's layers.
 	ErrLayerCount = errors.New("layer count differs between manifest and config")
+	// ErrTooManyEntries reports an image whose layers hold more than
+	// MaxEntries tar entries together.
+	ErrTooManyEntries = errors.New("too many entries")
 )
+
+// MaxEntries bounds the tar entries of all an image's layers together, so
+// that memory stays bounded whatever the image declares: each entry read
+// costs a few hundred bytes until its layer is applied, and each that
+// survives until the check ends. Real images hold tens of thousands of
+// files (AWS's Python base about 30,000; a CUDA and PyTorch image about
+// 200,000).
+const MaxEntries = 2_000_000
+
+// maxEntries is MaxEntries, lowered by tests.
+var maxEntries int64 = MaxEntries
 
 // LayerError is an error reading one layer.
 type LayerError struct {
@@ -155,6 +170,7 @@ func Flatten[T any](ctx context.Context, im *Image, inspect func(context.Context
 	pending := make([]*layerOps[T], len(ls))
 	next := 0
 	st := newState[T]()
+	var entries atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for i, l := range ls {
@@ -169,7 +185,7 @@ func Flatten[T any](ctx context.Context, im *Image, inspect func(context.Context
 		t.Layers[i] = Layer{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
 		lr := &layerReader{layer: l, index: i, digest: d.Digest, diffID: cfg.RootFS.DiffIDs[i], uncompressed: !im.Declared}
 		g.Go(func() error {
-			ops, err := readLayer(gctx, lr, &t.Layers[i], inspect)
+			ops, err := readLayer(gctx, lr, &t.Layers[i], &entries, inspect)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -373,7 +389,7 @@ func cleanName(n string) (string, string) {
 
 // readLayer reads one layer's tar once: every entry as an op, each regular
 // file's content handed to inspect as it passes.
-func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, inspect func(context.Context, Content) (T, error)) (*layerOps[T], error) {
+func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, entries *atomic.Int64, inspect func(context.Context, Content) (T, error)) (*layerOps[T], error) {
 	s, err := lr.open()
 	if err != nil {
 		return nil, err
@@ -395,6 +411,9 @@ func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, inspect
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading the tar: %w", err)
+		}
+		if entries.Add(1) > maxEntries {
+			return nil, fmt.Errorf("%w: the layers hold more than %d tar entries together", ErrTooManyEntries, maxEntries)
 		}
 		name, why := cleanName(h.Name)
 		if why != "" {

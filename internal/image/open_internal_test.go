@@ -1,6 +1,12 @@
 package image
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"testing"
+
+	it "github.com/layerkit/layerkit/internal/image/imagetest"
+)
 
 func TestLoopbackRegistry(t *testing.T) {
 	for ref, want := range map[string]bool{
@@ -17,5 +23,17 @@ func TestLoopbackRegistry(t *testing.T) {
 		if got := loopbackRegistry(ref); got != want {
 			t.Errorf("loopbackRegistry(%q) = %v, want %v", ref, got, want)
 		}
+	}
+}
+
+func TestFlattenTooManyEntries(t *testing.T) {
+	defer func(n int64) { maxEntries = n }(maxEntries)
+	maxEntries = 3
+	l := it.Layer(t, it.Entry{Name: "a"}, it.Entry{Name: "b"})
+	img := it.Image(t, it.Config{Arch: "amd64"}, l, l)
+	_, err := Flatten(t.Context(), &Image{Name: "x", Image: img, Declared: true},
+		func(context.Context, Content) (struct{}, error) { return struct{}{}, nil })
+	if !errors.Is(err, ErrTooManyEntries) {
+		t.Fatalf("err = %v, want ErrTooManyEntries", err)
 	}
 }
