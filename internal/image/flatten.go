@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -352,7 +353,7 @@ const (
 	opProblem
 )
 
-// op is one tar entry, as applyd in the merge.
+// op is one tar entry, as the merge applies it.
 type op[T any] struct {
 	kind  opKind
 	entry fstree.Entry
@@ -453,7 +454,7 @@ func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, entries
 		case tar.TypeLink:
 			target, why := cleanName(h.Linkname)
 			if why != "" || target == "." {
-				problem(h.Name, fmt.Sprintf("hard link to %q: %s", h.Linkname, cmpOr(why, "the root")))
+				problem(h.Name, fmt.Sprintf("hard link to %q: %s", h.Linkname, cmp.Or(why, "the root")))
 				continue
 			}
 			e.Type = fstree.TypeFile
@@ -484,13 +485,6 @@ func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, entries
 	}
 	info.TarBytes = s.uncompr.n
 	return res, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // entryFile is a tar entry's content as an fstree.File.

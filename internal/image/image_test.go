@@ -285,3 +285,34 @@ func TestFlattenDiffIDMismatch(t *testing.T) {
 		t.Fatalf("err = %v, want a diff_id mismatch in a *LayerError", err)
 	}
 }
+
+// TestDetect tells image layouts and archives from folders and files that
+// merely hold an index.json or manifest.json of their own.
+func TestDetect(t *testing.T) {
+	dir := t.TempDir()
+	img := it.Lambda(t, "amd64")
+	layout := it.WriteLayout(t, filepath.Join(dir, "layout"), img)
+	noMarker := it.WriteLayout(t, filepath.Join(dir, "nomarker"), img)
+	if err := os.Remove(filepath.Join(noMarker, "oci-layout")); err != nil {
+		t.Fatal(err)
+	}
+	webApp := filepath.Join(dir, "webapp")
+	os.MkdirAll(filepath.Join(webApp, "blobs"), 0o755)
+	os.WriteFile(filepath.Join(webApp, "index.json"), []byte(`{"routes":["/"]}`), 0o644)
+	plainTar := filepath.Join(dir, "plain.tar")
+	os.WriteFile(plainTar, it.Tar(t, it.Entry{Name: "index.json", Body: []byte("{}")}), 0o644)
+	for p, want := range map[string]image.Source{
+		layout:   image.SourceLayout,
+		noMarker: image.SourceLayout,
+		webApp:   "",
+		plainTar: "",
+		it.WriteOCIArchive(t, filepath.Join(dir, "oci.tar"), img):    image.SourceOCITar,
+		it.WriteDockerSave(t, filepath.Join(dir, "docker.tar"), img): image.SourceDocker,
+		filepath.Join("..", "elfcheck", "testdata", "hello-x86_64"):  "",
+	} {
+		got, ok := image.Detect(p)
+		if got != want || ok != (want != "") {
+			t.Errorf("Detect(%s) = %q, %v; want %q", filepath.Base(p), got, ok, want)
+		}
+	}
+}

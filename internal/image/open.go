@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -98,19 +99,19 @@ var ErrNotImage = errors.New("not an OCI image layout or image tarball")
 var ErrNoPlatform = errors.New("no image for the platform")
 
 // Detect reports whether the path p is a container image Open reads: a
-// folder holding oci-layout or index.json, or a tar file whose entries
-// include oci-layout, index.json or a `docker save` manifest.json. It
-// reads at most the tar's headers.
+// folder holding an oci-layout file, or an OCI index.json beside a blobs
+// folder (a web app's index.json is not one); or a tar file whose entries
+// include oci-layout, index.json with blobs/, or a `docker save`
+// manifest.json. It reads at most the tar's headers and a folder's
+// index.json.
 func Detect(p string) (Source, bool) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return "", false
 	}
 	if fi.IsDir() {
-		for _, n := range []string{"oci-layout", "index.json"} {
-			if st, err := os.Lstat(filepath.Join(p, n)); err == nil && st.Mode().IsRegular() {
-				return SourceLayout, true
-			}
+		if regular(filepath.Join(p, "oci-layout")) || layoutIndex(p) {
+			return SourceLayout, true
 		}
 		return "", false
 	}
@@ -126,6 +127,34 @@ func Detect(p string) (Source, bool) {
 	return src, err == nil && src != ""
 }
 
+func regular(p string) bool {
+	st, err := os.Lstat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// layoutIndex reports whether the folder holds an OCI image index as
+// index.json (schemaVersion 2, a manifests list) and a blobs folder.
+func layoutIndex(dir string) bool {
+	if st, err := os.Lstat(filepath.Join(dir, "blobs")); err != nil || !st.IsDir() {
+		return false
+	}
+	ip := filepath.Join(dir, "index.json")
+	if !regular(ip) {
+		return false
+	}
+	f, err := os.Open(ip)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var idx struct {
+		SchemaVersion int               `json:"schemaVersion"`
+		Manifests     []json.RawMessage `json:"manifests"`
+	}
+	err = json.NewDecoder(io.LimitReader(f, maxMetadataBytes)).Decode(&idx)
+	return err == nil && idx.SchemaVersion == 2 && idx.Manifests != nil
+}
+
 // maxTarEntriesProbed bounds how many entries tarKind reads before it
 // decides: a layout's and a docker save's metadata come first or among a
 // few hundred blobs.
@@ -134,7 +163,7 @@ const maxTarEntriesProbed = 100_000
 // tarKind reads a tar's headers and says which image archive it is.
 func tarKind(r io.Reader) (Source, error) {
 	tr := tar.NewReader(r)
-	var oci, docker bool
+	var layout, index, blobs, docker bool
 	for range maxTarEntriesProbed {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -143,15 +172,19 @@ func tarKind(r io.Reader) (Source, error) {
 		if err != nil {
 			return "", err
 		}
-		switch strings.TrimPrefix(h.Name, "./") {
-		case "oci-layout", "index.json":
-			oci = true
-		case "manifest.json":
+		switch n := strings.TrimPrefix(h.Name, "./"); {
+		case n == "oci-layout":
+			layout = true
+		case n == "index.json":
+			index = true
+		case strings.HasPrefix(n, "blobs/"):
+			blobs = true
+		case n == "manifest.json":
 			docker = true
 		}
 	}
 	switch {
-	case oci:
+	case layout || index && blobs:
 		return SourceOCITar, nil
 	case docker:
 		return SourceDocker, nil
