@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/layerkit/layerkit/internal/aws/awstest"
 )
 
 // fakeECR answers GetAuthorizationToken as ECR does, counting calls.
@@ -53,5 +55,27 @@ func TestResolve(t *testing.T) {
 	k2 := New(t.Context(), func(string) (TokenAPI, error) { return fake, nil })
 	if _, err := k2.Resolve(ecrRepo); !errors.Is(err, ErrBadToken) {
 		t.Errorf("bad token: %v", err)
+	}
+}
+
+// TestResolveMoto logs in to an ECR registry of moto's through the SDK, as
+// a real run does against ECR.
+func TestResolveMoto(t *testing.T) {
+	_, account, cfg := awstest.Moto(t)
+	k := FromConfig(t.Context(), cfg)
+	repo, err := name.NewRepository(account + ".dkr.ecr.us-east-1.amazonaws.com/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := k.Resolve(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.Authorization()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Username != "AWS" || c.Password == "" {
+		t.Errorf("credentials %+v, want AWS and a password", c)
 	}
 }
