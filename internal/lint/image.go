@@ -47,7 +47,7 @@ func (c *checker) imageRules() {
 	if len(im.Index) > 0 {
 		c.add(RuleImageIndex, nil, "", 0,
 			fmt.Sprintf("a multi-platform index of %d images (%s): Lambda takes one platform's manifest", len(im.Index), strings.Join(im.Index, ", ")),
-			fmt.Sprintf("checked %s, the index's entry for the target", cmp.Or(im.Picked, "none")))
+			fmt.Sprintf("checked its %s image (--arch picks another)", cmp.Or(im.Picked, "first")))
 	}
 	if mt := im.ManifestMediaType; im.MediaTypesDeclared && mt != "" && mt != ociManifest && mt != dockerManifest {
 		c.add(RuleImageLayerType, nil, "", 0, fmt.Sprintf("manifest of media type %s; Lambda takes an OCI or Docker v2 schema 2 manifest", mt), "manifest mediaType "+mt)
