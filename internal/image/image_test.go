@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -314,5 +315,39 @@ func TestDetect(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("Detect(%s) = %q, %v; want %q", filepath.Base(p), got, ok, want)
 		}
+	}
+}
+
+// TestFlattenRandom flattens go-containerregistry's random images (each
+// layer one file of random bytes, under a random name) from the in-memory
+// registry: every layer verified and every file kept.
+func TestFlattenRandom(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	img, err := random.Image(4096, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/random:1"
+	r, _ := name.ParseReference(ref, name.Insecure)
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	im, err := image.Open(t.Context(), ref, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := image.Flatten(t.Context(), im, headOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for _, n := range tr.Nodes {
+		if n.Entry.Type == fstree.TypeFile {
+			files++
+		}
+	}
+	if len(tr.Layers) != 5 || files != 5 {
+		t.Errorf("%d layers, %d files; want 5 and 5", len(tr.Layers), files)
 	}
 }
