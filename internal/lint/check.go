@@ -187,6 +187,9 @@ func (c *checker) artifactProblems(a *Artifact) {
 	}
 	for _, p := range a.Problems {
 		rule := zipRules[p.Kind]
+		if c.img != nil && p.Kind == zipper.ProblemUnsafePath {
+			rule = RuleImageEntry
+		}
 		r := mustRule(rule)
 		c.add(rule, a, p.Name, 0, r.Summary, p.Detail)
 	}

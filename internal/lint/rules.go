@@ -52,6 +52,7 @@ const (
 	RuleImageArch       = "LK165"
 	RuleImageLayerType  = "LK166"
 	RuleImageEntrypoint = "LK167"
+	RuleImageEntry      = "LK168"
 	RuleSecret          = "LK170"
 	RuleDeadWeight      = "LK180"
 	RuleZipUnsafePath   = "LK190"
@@ -211,6 +212,11 @@ var rules = []Rule{
 		Symptom: "'Runtime.InvalidEntrypoint'; with AWS's /lambda-entrypoint.sh and not exactly one CMD element, exit status 142: 'entrypoint requires the handler name to be the first argument'",
 		Fix:     "set CMD [\"module.handler\"] (one element) on AWS's base images, or an absolute ENTRYPOINT that the image holds; ImageConfig on the function overrides both",
 		Details: "Lambda runs ENTRYPOINT with CMD as its arguments (only ENTRYPOINT, CMD, WORKDIR and ENV are honoured). An image with neither has nothing to run; an ENTRYPOINT that is not an absolute path, or that names a file the image does not hold, fails at init. AWS's /lambda-entrypoint.sh takes exactly one argument, the handler."},
+	{ID: RuleImageEntry, Name: "image-entry", Severity: Error,
+		Summary: "image layer entry that cannot be applied as it is named",
+		Symptom: "tools that extract the image disagree on it: some refuse the image, some write where the name says, outside the image's root",
+		Fix:     "rebuild the image with a tool that writes relative, clean names (docker buildx, ko, layerkit build --image)",
+		Details: "A layer's tar entry with an absolute or '..' name, a whiteout whose name leaves its folder, a path through a symlink loop or through a file, or a hard link to nothing the layers so far hold. check leaves the entry out of the flattened tree and names its layer."},
 	{ID: RuleSecret, Name: "secret", Severity: Error,
 		Summary: "secret packaged: environment file, credentials or private key",
 		Symptom: "anyone who can download the function or layer can read it",
