@@ -53,8 +53,12 @@ type Platform struct {
 	Digest                    string
 }
 
-// String is "linux/arm64/v8" or "linux/amd64".
+// String is "linux/arm64/v8" or "linux/amd64", or for an entry that names
+// no platform its digest.
 func (p Platform) String() string {
+	if p.OS == "" && p.Architecture == "" {
+		return "no platform (" + p.Digest + ")"
+	}
 	s := p.OS + "/" + p.Architecture
 	if p.Variant != "" {
 		s += "/" + p.Variant
