@@ -103,6 +103,41 @@ const MaxEntries = 2_000_000
 // maxEntries is MaxEntries, lowered by tests.
 var maxEntries int64 = MaxEntries
 
+// MaxTarBytes bounds the uncompressed bytes read of an image's layers
+// together: four times Lambda's 10 GiB limit, far past what LK163 needs to
+// report an image too big, so that a small gzip stream that inflates
+// without end (a bomb) ends with ErrTooBig instead of running for hours.
+const MaxTarBytes = 4 * 10 << 30
+
+// maxTarBytes is MaxTarBytes, lowered by tests.
+var maxTarBytes int64 = MaxTarBytes
+
+// ErrTooBig reports layers that inflate to more than MaxTarBytes together.
+var ErrTooBig = errors.New("image inflates past the limit")
+
+// counters are what all of an image's layers read together.
+type counters struct {
+	entries atomic.Int64
+	bytes   atomic.Int64
+}
+
+// cappedReader fails once the layers together have yielded more than
+// maxTarBytes.
+type cappedReader struct {
+	r     io.Reader
+	total *atomic.Int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.total.Add(int64(n)) > maxTarBytes {
+		// No bytes with the error: io.ReadFull would drop the error of a
+		// read that filled its buffer.
+		return 0, fmt.Errorf("%w: the layers inflate to more than %d bytes together", ErrTooBig, maxTarBytes)
+	}
+	return n, err
+}
+
 // LayerError is an error reading one layer.
 type LayerError struct {
 	Index  int
@@ -178,7 +213,7 @@ func Flatten[T any](ctx context.Context, im *Image, inspect func(context.Context
 	pending := make([]*layerOps[T], len(ls))
 	next := 0
 	st := newState[T]()
-	var entries atomic.Int64
+	var counts counters
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for i, l := range ls {
@@ -193,7 +228,7 @@ func Flatten[T any](ctx context.Context, im *Image, inspect func(context.Context
 		t.Layers[i] = Layer{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
 		lr := &layerReader{layer: l, index: i, digest: d.Digest, diffID: cfg.RootFS.DiffIDs[i], uncompressed: !im.Declared}
 		g.Go(func() error {
-			ops, err := readLayer(gctx, lr, &t.Layers[i], &entries, inspect)
+			ops, err := readLayer(gctx, lr, &t.Layers[i], &counts, inspect)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -397,7 +432,7 @@ func cleanName(n string) (string, string) {
 
 // readLayer reads one layer's tar once: every entry as an op, each regular
 // file's content handed to inspect as it passes.
-func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, entries *atomic.Int64, inspect func(context.Context, Content) (T, error)) (*layerOps[T], error) {
+func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, counts *counters, inspect func(context.Context, Content) (T, error)) (*layerOps[T], error) {
 	s, err := lr.open()
 	if err != nil {
 		return nil, err
@@ -405,6 +440,7 @@ func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, entries
 	defer s.Close()
 	info.Compression = s.compression
 	res := &layerOps[T]{}
+	s.tar = &cappedReader{r: s.tar, total: &counts.bytes} // finish drains through it too
 	tr := tar.NewReader(s.tar)
 	problem := func(name, detail string) {
 		res.ops = append(res.ops, op[T]{kind: opProblem, entry: fstree.Entry{Path: name}, detail: detail})
@@ -420,7 +456,7 @@ func readLayer[T any](ctx context.Context, lr *layerReader, info *Layer, entries
 		if err != nil {
 			return nil, fmt.Errorf("reading the tar: %w", err)
 		}
-		if entries.Add(1) > maxEntries {
+		if counts.entries.Add(1) > maxEntries {
 			return nil, fmt.Errorf("%w: the layers hold more than %d tar entries together", ErrTooManyEntries, maxEntries)
 		}
 		name, why := cleanName(h.Name)

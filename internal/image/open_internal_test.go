@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
 	it "github.com/layerkit/layerkit/internal/image/imagetest"
 )
 
@@ -35,5 +37,31 @@ func TestFlattenTooManyEntries(t *testing.T) {
 		func(context.Context, Content) (struct{}, error) { return struct{}{}, nil })
 	if !errors.Is(err, ErrTooManyEntries) {
 		t.Fatalf("err = %v, want ErrTooManyEntries", err)
+	}
+}
+
+func TestFlattenTooBig(t *testing.T) {
+	defer func(n int64) { maxTarBytes = n }(maxTarBytes)
+	maxTarBytes = 4 << 10
+	l := it.Layer(t, it.Entry{Name: "zeros", Body: make([]byte, 8<<10)})
+	img := it.Image(t, it.Config{Arch: "amd64"}, l)
+	_, err := Flatten(t.Context(), &Image{Name: "x", Image: img, Declared: true},
+		func(context.Context, Content) (struct{}, error) { return struct{}{}, nil })
+	if !errors.Is(err, ErrTooBig) {
+		t.Fatalf("err = %v, want ErrTooBig", err)
+	}
+}
+
+// TestFlattenTooBigAfterTar inflates past the limit after the tar's end,
+// where only the digest check reads.
+func TestFlattenTooBigAfterTar(t *testing.T) {
+	defer func(n int64) { maxTarBytes = n }(maxTarBytes)
+	maxTarBytes = 16 << 10
+	b := append(it.Tar(t, it.Entry{Name: "f", Body: []byte("x")}), make([]byte, 32<<10)...)
+	img := it.Image(t, it.Config{Arch: "amd64"}, it.LayerOf(t, b, types.OCILayer))
+	_, err := Flatten(t.Context(), &Image{Name: "x", Image: img, Declared: true},
+		func(context.Context, Content) (struct{}, error) { return struct{}{}, nil })
+	if !errors.Is(err, ErrTooBig) {
+		t.Fatalf("err = %v, want ErrTooBig", err)
 	}
 }
