@@ -23,16 +23,16 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# The image build's end-to-end test pushes to Debian's docker-registry (the
-# Distribution registry) on loopback and reads back with skopeo and umoci;
-# where they cannot be installed, that test skips.
+# The image tests (build --image --push, check --image) push to Debian's
+# docker-registry (the Distribution registry) on loopback and read back with
+# skopeo and umoci; where they cannot be installed, those tests skip.
 imgtools=()
 for tool in docker-registry skopeo umoci; do command -v "$tool" >/dev/null || imgtools+=("$tool"); done
 if [ ${#imgtools[@]} -gt 0 ]; then
-  echo "installing ${imgtools[*]} for the image build's end-to-end test" >&2
+  echo "installing ${imgtools[*]} for the image end-to-end tests" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${imgtools[@]}" >/dev/null; } 2>/dev/null \
-    || echo "${imgtools[*]} could not be installed; the image build's end-to-end test skips" >&2
+    || echo "${imgtools[*]} could not be installed; the image end-to-end tests skip" >&2
 fi
 
 # uv is pip-installable; install's tests run it beside pip (and skip it when

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/aws/ecrauth"
 	"github.com/layerkit/layerkit/internal/aws/layerfetch"
 	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/internal/lint"
@@ -65,8 +67,16 @@ each version once (GetLayerVersion, with the AWS credentials publish uses)
 into a cache keyed by its CodeSha256, and checks it.
 --runtime/--arch then select functions.
 
+PATH may also be a container image: an OCI image layout folder, or a docker
+save or OCI-archive tarball (recognised by content); --image REF reads one from
+a registry (ECR through the AWS credentials, others through the Docker
+config's). The image's layers are flattened as Lambda runs them, streamed,
+and every file rule runs on the result with the image's own glibc, libraries
+and Python; image rules add the index, platform, layer media types, 10 GiB
+limit, ENTRYPOINT/CMD and handler.
+
 Without --runtime/--arch (and no manifest) layerkit infers what it can and
-says what it assumed. 'layerkit explain RULE' describes each rule.
+says what it assumed; for an image, its own platform and Python. 'layerkit explain RULE' describes each rule.
 
 Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 2 usage.`,
@@ -85,6 +95,10 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
   # Check a function as deployed with its layers
   layerkit check --function main.zip --layer numpy.zip --layer app-deps.zip --runtime python3.12 --arch arm64
 
+  # Check a container image before UpdateFunctionCode
+  layerkit check --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v42 --arch arm64
+  layerkit check image-layout/
+
   # In GitHub Actions: annotations, or SARIF for code scanning
   layerkit check dist --format github
   layerkit check dist --format sarif > layerkit.sarif`,
@@ -102,7 +116,10 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			if (req.Function != "" || len(req.Layers) > 0) && len(args) > 0 {
 				return usageErrorf("give either PATHs or --function/--layer, not both")
 			}
-			if req.Function == "" && len(req.Layers) == 0 && len(args) == 0 {
+			if (req.Function != "" || len(req.Layers) > 0) && len(req.Images) > 0 {
+				return usageErrorf("give either --image or --function/--layer, not both")
+			}
+			if req.Function == "" && len(req.Layers) == 0 && len(args) == 0 && len(req.Images) == 0 {
 				return usageErrorf("nothing to check: give a folder, a zip or a build output folder (see 'layerkit check --help')")
 			}
 			if runtime != "" {
@@ -140,8 +157,11 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			if len(req.Params) > 0 && (req.Function != "" || len(req.Layers) > 0) {
 				return usageErrorf("--parameter applies to a framework's template, not to --function/--layer")
 			}
-			if (opts.AWS.Profile != "" || opts.AWS.EndpointURL != "" || opts.CacheDir != "") && !opts.FetchLayers {
-				return usageErrorf("--profile, --endpoint-url and --cache-dir are for --fetch-layers")
+			if opts.CacheDir != "" && !opts.FetchLayers {
+				return usageErrorf("--cache-dir is for --fetch-layers")
+			}
+			if (opts.AWS.Profile != "" || opts.AWS.EndpointURL != "") && !opts.FetchLayers && len(opts.Request.Images) == 0 {
+				return usageErrorf("--profile and --endpoint-url are for --fetch-layers and --image")
 			}
 			opts.AWS.fromEnv(f)
 			opts.Version = cmd.Root().Version
@@ -162,6 +182,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().BoolVar(&opts.FetchLayers, "fetch-layers", false, "download layers given only as ARNs (AWS credentials needed) and check them")
 	cmd.Flags().StringVar(&opts.CacheDir, "cache-dir", "", "where --fetch-layers keeps downloaded layers (default: the user cache folder's layerkit/, or LAYERKIT_CACHE_DIR)")
 	addAWSAccessFlags(cmd, &opts.AWS)
+	cmd.Flags().StringArrayVar(&opts.Request.Images, "image", nil, "a container image in a registry (REGISTRY/REPO:TAG or @sha256:...), or an image layout folder or tarball; repeatable")
 	cmd.Flags().BoolVar(&opts.Request.Verify, "verify", false, "read every zip entry whole and check its CRC-32, as unzip -t does, and each build zip's SHA-256 against its manifest (slower)")
 	return cmd
 }
@@ -181,6 +202,9 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 			return err
 		}
 		opts.Request.FetchLayer = layerfetch.New(cl.Config(), dir).Fetch
+	}
+	if opts.Request.Keychain == nil {
+		opts.Request.Keychain = ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)
 	}
 	res, err := source.Run(ctx, opts.Request)
 	if err != nil {

@@ -60,6 +60,59 @@ type Bundle struct {
 	// Unchecked lists layers the function attaches whose content was not
 	// read (given only as ARNs): they count toward the layer limit only.
 	Unchecked []string
+	// Image holds what a container image says of itself, for a bundle that
+	// is one: its flattened file tree is the one mount, at "/".
+	Image *ImageFacts
+}
+
+// ImageRoot is where a container image's flattened file tree is mounted.
+const ImageRoot = "/"
+
+// ImageFacts is what a container image declares and carries that the rules
+// use instead of the runtime catalog's assumptions.
+type ImageFacts struct {
+	// Index lists the platforms ("linux/arm64") of the multi-platform index
+	// the reference named, nil for a single image; Picked is the one read.
+	Index  []string
+	Picked string
+	// ManifestMediaType is the manifest's media type.
+	ManifestMediaType string
+	// OS and Arch are the config's platform, in OCI names (linux, amd64,
+	// arm64).
+	OS, Arch string
+	// Entrypoint, Cmd, WorkingDir and Env are the config's; Env also
+	// fills Environment.Variables.
+	Entrypoint, Cmd []string
+	WorkingDir      string
+	// Layers are the image's layers, bottom first.
+	Layers []ImageLayer
+	// MediaTypesDeclared says the layers' media types are what a registry
+	// receives (false for a docker save tarball, stored uncompressed).
+	MediaTypesDeclared bool
+	// Glibc is the version of the glibc the image carries (from its
+	// libc.so.6), "" when it carries none that could be read.
+	Glibc string
+	// GLIBCXX is the newest GLIBCXX_3.4.N its libstdc++.so.6 provides, ""
+	// when it carries none.
+	GLIBCXX string
+	// Python is the X.Y of the Python in /var/lang/bin (or /usr/local/bin,
+	// /usr/bin), "" when it has none.
+	Python string
+	// LibraryPath is the folders the image's loader searches after
+	// LD_LIBRARY_PATH: its ld.so.conf's and the default ones.
+	LibraryPath []string
+	// TaskRoot is LAMBDA_TASK_ROOT, else the WorkingDir, else /var/task.
+	TaskRoot string
+}
+
+// ImageLayer is one layer of an image.
+type ImageLayer struct {
+	Digest    string
+	MediaType string
+	// Compression is what the bytes are: gzip, zstd or none.
+	Compression string
+	// TarBytes is the uncompressed size; FileBytes its files' sizes.
+	TarBytes, FileBytes int64
 }
 
 // AddFunction mounts a as the function's code at /var/task.
@@ -114,6 +167,20 @@ var defaultLibraryPath = []string{"/var/lang/lib", "/lib64", "/usr/lib64", "/var
 // object's own RUNPATH: the function's LD_LIBRARY_PATH when it sets one,
 // else the runtime's.
 func (b *Bundle) SearchPath() []string {
+	if b.Image != nil {
+		var dirs []string
+		for d := range strings.SplitSeq(b.Env.Variables["LD_LIBRARY_PATH"], ":") {
+			if d != "" && !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+		for _, d := range b.Image.LibraryPath {
+			if !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+		return dirs
+	}
 	if v, ok := b.Env.Variables["LD_LIBRARY_PATH"]; ok {
 		var dirs []string
 		for d := range strings.SplitSeq(v, ":") {
@@ -177,6 +244,9 @@ var (
 // Python runtime from python/lib/python3.X folders and extension tags.
 func Infer(b *Bundle) []string {
 	var notes []string
+	if b.Image != nil {
+		notes = inferImage(b)
+	}
 	if b.Target.Arch == "" {
 		counts := map[layers.Arch]int{}
 		total := 0
@@ -271,9 +341,18 @@ func (e vfsEntry) isFile() bool { return e.f != nil && e.f.Type == zipper.TypeFi
 func newVFS(b *Bundle) vfs {
 	v := vfs{mounts: make([]vfsMount, 0, len(b.Mounts))}
 	for i := len(b.Mounts) - 1; i >= 0; i-- {
-		v.mounts = append(v.mounts, vfsMount{b.Mounts[i].Path, indexOf(b.Mounts[i].Artifact)})
+		v.mounts = append(v.mounts, vfsMount{mountRoot(b.Mounts[i].Path), indexOf(b.Mounts[i].Artifact)})
 	}
 	return v
+}
+
+// mountRoot is a mount's path as the vfs prefixes it: "" for the root,
+// so that "/var/task" is "var/task" inside the artifact.
+func mountRoot(p string) string {
+	if p == ImageRoot {
+		return ""
+	}
+	return p
 }
 
 // ownVFS lays an artifact out on its own, at the root.

@@ -24,9 +24,12 @@ type checker struct {
 	target  string
 	glibc   string // the runtime OS's glibc, or the newest OS's
 	os      layers.OS
-	vfs     vfs
-	mount   map[*Artifact]string // where each artifact is laid out
-	away    map[*File]string     // files Lambda never opens, and why
+	// img is what a container image says of itself; nil for zips and
+	// folders.
+	img   *ImageFacts
+	vfs   vfs
+	mount map[*Artifact]string // where each artifact is laid out
+	away  map[*File]string     // files Lambda never opens, and why
 	// loads maps each object (by its path on Lambda) to the libraries it
 	// loads and the files they resolve to; loadedBy lists the objects that
 	// load each file.
@@ -66,8 +69,8 @@ func (c *checker) part(a *Artifact) *artifactPart {
 	if p != nil {
 		return p
 	}
-	s := &checker{b: &Bundle{Name: a.Name, Target: c.b.Target}, runtime: c.runtime, arch: c.arch, target: c.target,
-		glibc: c.glibc, os: c.os, mount: c.mount, away: map[*File]string{}}
+	s := &checker{b: &Bundle{Name: a.Name, Target: c.b.Target, Image: c.img}, runtime: c.runtime, arch: c.arch, target: c.target,
+		glibc: c.glibc, os: c.os, img: c.img, mount: c.mount, away: map[*File]string{}}
 	s.artifactProblems(a)
 	s.selectAway(a)
 	for i := range a.Files {
@@ -103,6 +106,13 @@ func Check(b *Bundle) []Finding {
 		c.os, c.glibc = r.OS, r.Glibc
 	}
 	c.target = TargetLabel(b.Target)
+	if b.Image != nil {
+		c.img = b.Image
+		if b.Image.Glibc != "" {
+			c.glibc = b.Image.Glibc
+		}
+		c.imageRules() // may check the files against the image's own CPU
+	}
 	c.vfs = newVFS(b)
 	c.mount = map[*Artifact]string{}
 	c.away = map[*File]string{}
@@ -110,7 +120,7 @@ func Check(b *Bundle) []Finding {
 	c.rpath, c.runPath = map[string][]string{}, map[string]bool{}
 	for _, m := range b.Mounts {
 		if _, ok := c.mount[m.Artifact]; !ok {
-			c.mount[m.Artifact] = m.Path
+			c.mount[m.Artifact] = mountRoot(m.Path)
 		}
 	}
 	for _, a := range b.Artifacts() {
@@ -120,7 +130,11 @@ func Check(b *Bundle) []Finding {
 			f.Function = b.Function
 			c.findings = append(c.findings, f)
 		}
-		c.linkEscapes(a)
+		if c.img != nil {
+			c.imageLinks(a)
+		} else {
+			c.linkEscapes(a)
+		}
 		for _, f := range p.resolve {
 			c.needed(a, f)
 		}
@@ -128,7 +142,12 @@ func Check(b *Bundle) []Finding {
 	c.settleMissing()
 	c.handler()
 	c.layerBuildArch()
-	c.sizes()
+	if c.img != nil {
+		c.imageEntrypoint()
+		c.imageSize()
+	} else {
+		c.sizes()
+	}
 	Sort(c.findings)
 	return c.findings
 }
@@ -141,6 +160,9 @@ func (c *checker) add(rule string, a *Artifact, p string, sev Severity, msg, evi
 	name := c.b.Name
 	if a != nil {
 		name = a.Name
+	}
+	if c.img != nil && a != nil && zipper.ValidName(p) {
+		p = "/" + p // a path in the image's flattened tree
 	}
 	c.findings = append(c.findings, Finding{Function: c.b.Function, Rule: r.ID, Name: r.Name, Severity: sev, Artifact: name, Path: p,
 		Target: c.target, Message: msg, Evidence: evidence, Symptom: r.Symptom, Fix: r.Fix})
@@ -165,6 +187,9 @@ func (c *checker) artifactProblems(a *Artifact) {
 	}
 	for _, p := range a.Problems {
 		rule := zipRules[p.Kind]
+		if c.img != nil && p.Kind == zipper.ProblemUnsafePath {
+			rule = RuleImageEntry
+		}
 		r := mustRule(rule)
 		c.add(rule, a, p.Name, 0, r.Summary, p.Detail)
 	}
@@ -312,17 +337,24 @@ func (c *checker) elfFile(a *Artifact, f *File) {
 		return
 	}
 	osName := c.os.Name()
-	if c.runtime == nil {
+	switch {
+	case c.img != nil && c.img.Glibc != "":
+		osName = "the image's own glibc"
+	case c.runtime == nil:
 		osName += ", the newest Lambda OS"
 	}
 	if v := info.MaxVersion("GLIBC_"); v != "" && elfcheck.CompareVersions(v, c.glibc) > 0 {
 		c.add(RuleGlibc, a, f.Path, 0, fmt.Sprintf("needs glibc %s; %s has %s", v, osName, c.glibc),
 			fmt.Sprintf("needs GLIBC_%s > %s (%s)", v, c.glibc, c.os.Name()))
 	}
-	if limit := c.os.MaxGLIBCXX(); limit != "" {
+	limit := c.os.MaxGLIBCXX()
+	if c.img != nil {
+		limit = c.img.GLIBCXX // an image without libstdc++ fails on the library itself (LK120)
+	}
+	if limit != "" {
 		if v := info.MaxVersion("GLIBCXX_"); v != "" && elfcheck.CompareVersions(v, limit) > 0 {
 			sev := Error
-			if c.os == layers.AmazonLinux2023 {
+			if c.os == layers.AmazonLinux2023 && c.img == nil {
 				sev = Warning
 			}
 			c.add(RuleLibstdcxx, a, f.Path, sev, fmt.Sprintf("needs libstdc++ GLIBCXX_%s; %s has up to %s", v, osName, limit),
@@ -376,11 +408,11 @@ func (c *checker) needed(a *Artifact, f *File) {
 	}
 	seen := map[string]bool{}
 	for _, lib := range f.ELF.Needed {
-		if strings.Contains(lib, "/") || osLibraries[lib] || seen[lib] {
-			continue
+		if strings.Contains(lib, "/") || osLibraries[lib] && c.img == nil || seen[lib] {
+			continue // an image carries its own OS: nothing is assumed of it
 		}
 		seen[lib] = true
-		if c.runtime != nil && c.runtime.Family() == "python" && strings.HasPrefix(lib, "libpython"+c.runtime.LanguageVersion()) {
+		if c.img == nil && c.runtime != nil && c.runtime.Family() == "python" && strings.HasPrefix(lib, "libpython"+c.runtime.LanguageVersion()) {
 			continue // in /var/lang/lib
 		}
 		found, wrong := c.search(dirs, lib)
@@ -482,7 +514,7 @@ func (c *checker) settleMissing() {
 		}
 		missing[u.f] = append(missing[u.f], u.lib)
 		if n := len(missing[u.f]); n <= maxMissingPerObject {
-			c.add(RuleLibMissing, u.a, u.f.Path, 0, fmt.Sprintf("needs %s, which is not in the package, its layers or %s", u.lib, c.os.Name()),
+			c.add(RuleLibMissing, u.a, u.f.Path, 0, fmt.Sprintf("needs %s, which is not in %s", u.lib, c.providers()),
 				"DT_NEEDED "+u.lib+"; searched "+u.searched)
 		}
 	}
@@ -495,7 +527,7 @@ func (c *checker) settleMissing() {
 		if len(more) > 8 {
 			shown += ", …"
 		}
-		c.add(RuleLibMissing, u.a, u.f.Path, 0, fmt.Sprintf("needs %d more libraries that are not in the package, its layers or %s", len(more), c.os.Name()),
+		c.add(RuleLibMissing, u.a, u.f.Path, 0, fmt.Sprintf("needs %d more libraries that are not in %s", len(more), c.providers()),
 			"DT_NEEDED "+shown+"; searched "+u.searched)
 	}
 }
@@ -548,6 +580,14 @@ func (c *checker) loadedAlongside(self, lib string) (found string) {
 	return found
 }
 
+// providers names where a library may come from, for messages.
+func (c *checker) providers() string {
+	if c.img != nil {
+		return "the image"
+	}
+	return "the package, its layers or " + c.os.Name()
+}
+
 // maxMissingPerObject is how many missing libraries of one object get a
 // finding each; the rest are summed up in one, so that an object naming
 // thousands cannot flood the report.
@@ -581,7 +621,7 @@ func (c *checker) pythonExtension(a *Artifact, f *File) {
 		return
 	}
 	m := extTagRE.FindStringSubmatch(base)
-	if m == nil {
+	if m == nil || c.otherPython(f.Path) {
 		return
 	}
 	plat := m[4]

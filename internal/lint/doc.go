@@ -11,10 +11,16 @@
 // framework outputs and images) turns inputs into bundles and sets the facts
 // the rules use, such as whether an archive goes in the request.
 //
+// A container image is one artifact mounted at "/" with Bundle.Image set:
+// its file rules use the image's own glibc, libraries and Python instead of
+// the runtime catalog's, and the image rules (index, platform, layer media
+// types, 10 GiB, ENTRYPOINT/CMD) run on what it declares.
+//
 // Load is the only I/O: it reads an fstree.Tree, each file's first bytes
 // and, for ELF objects and wheel metadata, the little more the rules need,
 // in parallel, touching each file once, with memory that follows the data
-// read, never sizes an archive declares. Check is pure: rules over a Bundle
+// read, never sizes an archive declares; LoadContent does the same for one
+// file's content streamed by a caller (an image's layer). Check is pure: rules over a Bundle
 // give Findings. Findings are data, each with a stable rule ID that
 // `layerkit explain` describes; an error is returned only for I/O.
 package lint

@@ -8,12 +8,17 @@ import (
 
 // handler reports a handler whose file is nowhere the runtime looks, as
 // each runtime's bootstrap resolves it (LK155). It needs the runtime and
-// the handler; image functions name their handler in the image.
+// the handler; an image function's handler is its CMD with AWS's
+// entrypoint, and is looked for only when the image itself was read.
 func (c *checker) handler() {
 	h := c.b.Env.Handler
-	if c.runtime == nil || c.b.Env.PackageType == "Image" || !c.hasCode() || h == "" && c.b.Function == "" {
+	if c.runtime == nil || c.b.Env.PackageType == "Image" && c.img == nil || !c.hasCode() || h == "" && c.b.Function == "" && c.img == nil {
 		return // a bare folder or zip says nothing of its handler
 	}
+	if c.img != nil && c.runtime.Family() == "provided" {
+		return // the image's bootstrap is its entrypoint (LK167)
+	}
+	taskRoot := c.taskRoot()
 	var looked []string
 	switch c.runtime.Family() {
 	case "python":
@@ -46,18 +51,18 @@ func (c *checker) handler() {
 			c.add(RuleHandlerMissing, nil, "", 0, fmt.Sprintf("handler %q names no module: Node.js handlers are file.function", h), "Runtime.MalformedHandlerName")
 			return
 		}
-		base := path.Join(TaskRoot, mod)
+		base := path.Join(taskRoot, mod)
 		for _, ext := range []string{"", ".js", ".mjs", ".cjs"} {
 			if _, ok := c.vfs.lookup(base + ext); ok {
 				return
 			}
 		}
-		for _, nm := range []string{TaskRoot + "/node_modules", LayerRoot + "/nodejs/node_modules"} {
+		for _, nm := range []string{taskRoot + "/node_modules", LayerRoot + "/nodejs/node_modules"} {
 			if _, ok := c.vfs.lookup(path.Join(nm, mod)); ok {
 				return
 			}
 		}
-		c.add(RuleHandlerMissing, nil, "", 0, fmt.Sprintf("handler %s: %s.js, .mjs or .cjs is not in the code", h, strings.TrimPrefix(base, TaskRoot+"/")),
+		c.add(RuleHandlerMissing, nil, "", 0, fmt.Sprintf("handler %s: %s.js, .mjs or .cjs is not in the code", h, strings.TrimPrefix(base, taskRoot+"/")),
 			fmt.Sprintf("no %s(.js|.mjs|.cjs) and no package %s in node_modules; on Lambda: Runtime.ImportModuleError: Error: Cannot find module '%s'", base, mod, path.Base(mod)))
 	case "ruby":
 		if h == "" {
@@ -67,11 +72,11 @@ func (c *checker) handler() {
 		if !ok || file == "" {
 			return
 		}
-		if _, ok := c.vfs.lookup(path.Join(TaskRoot, file+".rb")); ok {
+		if _, ok := c.vfs.lookup(path.Join(taskRoot, file+".rb")); ok {
 			return
 		}
 		c.add(RuleHandlerMissing, nil, "", 0, fmt.Sprintf("handler %s: %s.rb is not in the code", h, file),
-			fmt.Sprintf("no %s; on Lambda: Init error when loading handler %s", path.Join(TaskRoot, file+".rb"), h))
+			fmt.Sprintf("no %s; on Lambda: Init error when loading handler %s", path.Join(taskRoot, file+".rb"), h))
 	case "provided":
 		for _, p := range []string{TaskRoot + "/bootstrap", LayerRoot + "/bootstrap"} {
 			if e, ok := c.vfs.lookup(p); ok && e.isFile() {
@@ -86,6 +91,9 @@ func (c *checker) handler() {
 // hasCode reports whether the bundle mounts the function's code: a bundle
 // of layers alone has no handler to look for.
 func (c *checker) hasCode() bool {
+	if c.img != nil {
+		return true
+	}
 	for _, m := range c.b.Mounts {
 		if m.Path == TaskRoot {
 			return true
@@ -106,7 +114,7 @@ func cutLast(s, sep string) (before, after string, ok bool) {
 // task root, PYTHONPATH when the function sets it, then the runtime's
 // layer folders.
 func (c *checker) pythonPath() []string {
-	dirs := []string{TaskRoot}
+	dirs := []string{c.taskRoot()}
 	if v, ok := c.b.Env.Variables["PYTHONPATH"]; ok {
 		for d := range strings.SplitSeq(v, ":") {
 			if strings.HasPrefix(d, "/") {
@@ -117,7 +125,12 @@ func (c *checker) pythonPath() []string {
 	if v := c.runtime.LanguageVersion(); v != "" {
 		dirs = append(dirs, LayerRoot+"/python/lib/python"+v+"/site-packages")
 	}
-	return append(dirs, LayerRoot+"/python")
+	dirs = append(dirs, LayerRoot+"/python")
+	if v := c.runtime.LanguageVersion(); c.img != nil && v != "" {
+		// AWS's Python images: the runtime's folder and the interpreter's own
+		dirs = append(dirs, "/var/runtime", "/var/lang/lib/python"+v+"/site-packages")
+	}
+	return dirs
 }
 
 // pythonModule reports whether the dotted module parts import from root:

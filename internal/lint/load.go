@@ -195,6 +195,31 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 		return err
 	}
 	defer fh.Close()
+	return inspectFile(ctx, f, fh, func() (io.ReadCloser, error) { return t.Open(f.Path) }, inFlight, opts)
+}
+
+// LoadContent reads what the rules need of one regular file from its
+// content as it streams by, as Load does for each file of a tree: its
+// first bytes, and for ELF objects and metadata the little more the rules
+// need. f.Path, f.Type and f.Size must be set. reopen reads the content
+// again from its start for the rare ELF object whose dynamic sections lie
+// beyond the first pass's window; nil makes such an object an ELFErr. r
+// need not be read to its end. Content that r cannot give back as declared
+// is recorded in f.ReadErr; an error is returned only when ctx is done.
+func LoadContent(ctx context.Context, f *File, r fstree.File, reopen func() (io.ReadCloser, error)) error {
+	err := inspectFile(ctx, f, r, reopen, nil, LoadOptions{})
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		f.ReadErr = err
+	}
+	return nil
+}
+
+// inspectFile reads what the rules need of one regular file from fh;
+// inFlight, when set, bounds the bytes ELF streams hold together.
+func inspectFile(ctx context.Context, f *File, fh fstree.File, reopen func() (io.ReadCloser, error), inFlight *semaphore.Weighted, opts LoadOptions) error {
 	size, exec, err := fh.Stat()
 	if err != nil {
 		return err
@@ -222,13 +247,15 @@ func loadFile(ctx context.Context, t fstree.Tree, f *File, inFlight *semaphore.W
 		// only the ranges the inspection uses are kept, a few MiB whatever
 		// the object's size. Each is charged what it may hold, so big
 		// objects still run side by side.
-		weight := min(f.Size, maxStreamHeld)
-		if err := inFlight.Acquire(ctx, weight); err != nil {
-			return err
+		if inFlight != nil {
+			weight := min(f.Size, maxStreamHeld)
+			if err := inFlight.Acquire(ctx, weight); err != nil {
+				return err
+			}
+			defer inFlight.Release(weight)
 		}
-		defer inFlight.Release(weight)
 		opts := elfOptions(f.Path)
-		opts.Reopen = func() (io.ReadCloser, error) { return t.Open(f.Path) }
+		opts.Reopen = reopen
 		info, err := elfcheck.InspectStream(rest, f.Size, opts)
 		if readFailure(err) {
 			return err // File.ReadErr: LK193 for a lie, LK196 for corrupt data

@@ -48,6 +48,11 @@ const (
 	RuleSizeDirect      = "LK161"
 	RuleLayerCount      = "LK162"
 	RuleSizeImage       = "LK163"
+	RuleImageIndex      = "LK164"
+	RuleImageArch       = "LK165"
+	RuleImageLayerType  = "LK166"
+	RuleImageEntrypoint = "LK167"
+	RuleImageEntry      = "LK168"
 	RuleSecret          = "LK170"
 	RuleDeadWeight      = "LK180"
 	RuleZipUnsafePath   = "LK190"
@@ -183,10 +188,35 @@ var rules = []Rule{
 		Fix:     "merge layers",
 		Details: "A function attaches at most 5 layers."},
 	{ID: RuleSizeImage, Name: "size-image", Severity: Error,
-		Summary: "over 10 GB unzipped: too big even for a container image",
-		Symptom: "image deploy fails",
-		Fix:     "shrink the dependencies",
-		Details: "Container images are limited to 10 GB uncompressed."},
+		Summary: "over 10 GiB unzipped: too big even for a container image",
+		Symptom: "CreateFunction accepts the image, then the function goes Failed: 'InvalidImage(SizeLimitExceeded: Uncompressed container image size exceeds 10 GiB limit)'",
+		Fix:     "shrink the dependencies, or the base image; the finding names the biggest layers and folders",
+		Details: "Container images are limited to 10 GiB (10,737,418,240 bytes) uncompressed, all layers together, counted as their tar streams. An image above 90 % of the limit gets a warning."},
+	{ID: RuleImageIndex, Name: "image-index", Severity: Error,
+		Summary: "a multi-platform image index, not one platform's image",
+		Symptom: "'The image manifest, config or layer media type for the source image … is not supported.'",
+		Fix:     "push and deploy one platform's manifest (docker buildx build --platform linux/arm64 --provenance=false, or the index entry's digest: REPO@sha256:…)",
+		Details: "Lambda takes a Docker v2 schema 2 or OCI image manifest for one Linux platform; an index (a manifest list) is refused. check reads the entry for --arch (or linux/amd64) so the other rules still run."},
+	{ID: RuleImageArch, Name: "image-arch", Severity: Error,
+		Summary: "image built for another platform than the function's",
+		Symptom: "the update succeeds, then every invoke fails: 'Runtime.InvalidEntrypoint' with 'exec format error'",
+		Fix:     "build the image for the function's architecture (docker buildx build --platform linux/arm64 or linux/amd64), or change the function's Architectures",
+		Details: "Lambda does not compare the image's platform (the config's os and architecture) with the function's Architectures when it is created or updated. The file rules then check the image against its own architecture, so that what they report is wrong inside the image itself."},
+	{ID: RuleImageLayerType, Name: "image-layer-type", Severity: Error,
+		Summary: "image layer of a media type Lambda refuses: uncompressed or zstd",
+		Symptom: "'InvalidImage: ImageLayerFailure: UnsupportedImageLayerDetected'",
+		Fix:     "push the image with gzip layers (docker buildx --output type=image,compression=gzip,force-compression=true; skopeo copy --dest-compress-format gzip)",
+		Details: "Lambda reads gzip layers: application/vnd.oci.image.layer.v1.tar+gzip and application/vnd.docker.image.rootfs.diff.tar.gzip. Uncompressed (…tar) and zstd (…tar+zstd) layers are refused; so is a layer whose bytes are not what its media type says. Mixing OCI and Docker media types in one manifest gets a warning. A docker save tarball stores its layers uncompressed whatever a push sends, so its media types are not judged."},
+	{ID: RuleImageEntrypoint, Name: "image-entrypoint", Severity: Error,
+		Summary: "the image's ENTRYPOINT/CMD cannot start a function",
+		Symptom: "'Runtime.InvalidEntrypoint'; with AWS's /lambda-entrypoint.sh and not exactly one CMD element, exit status 142: 'entrypoint requires the handler name to be the first argument'",
+		Fix:     "set CMD [\"module.handler\"] (one element) on AWS's base images, or an absolute ENTRYPOINT that the image holds; ImageConfig on the function overrides both",
+		Details: "Lambda runs ENTRYPOINT with CMD as its arguments (only ENTRYPOINT, CMD, WORKDIR and ENV are honoured). An image with neither has nothing to run; an ENTRYPOINT that is not an absolute path, or that names a file the image does not hold, fails at init. AWS's /lambda-entrypoint.sh takes exactly one argument, the handler."},
+	{ID: RuleImageEntry, Name: "image-entry", Severity: Error,
+		Summary: "image layer entry that cannot be applied as it is named",
+		Symptom: "tools that extract the image disagree on it: some refuse the image, some write where the name says, outside the image's root",
+		Fix:     "rebuild the image with a tool that writes relative, clean names (docker buildx, ko, layerkit build --image)",
+		Details: "A layer's tar entry with an absolute or '..' name, a whiteout whose name leaves its folder, a path through a symlink loop or through a file, or a hard link to nothing the layers so far hold. check leaves the entry out of the flattened tree and names its layer."},
 	{ID: RuleSecret, Name: "secret", Severity: Error,
 		Summary: "secret packaged: environment file, credentials or private key",
 		Symptom: "anyone who can download the function or layer can read it",

@@ -15,8 +15,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/internal/fstree"
+	"github.com/layerkit/layerkit/internal/image"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
@@ -47,6 +50,13 @@ type Request struct {
 	// ARN and returns the path of its zip; without it such layers are
 	// listed as not checked.
 	FetchLayer func(ctx context.Context, arn string) (string, error)
+	// Images are container images to check, each a registry reference or
+	// a path; a path in Paths that holds an image layout or an image
+	// tarball is checked as an image too.
+	Images []string
+	// Keychain gives registry credentials for Images; nil uses the Docker
+	// config's.
+	Keychain authn.Keychain
 }
 
 // Result is what a check run found.
@@ -121,7 +131,32 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		}
 		bundles = append(bundles, b)
 	}
+	addImage := func(ref string) error {
+		b, err := LoadImage(ctx, ref, req)
+		if err != nil {
+			return err
+		}
+		res.Artifacts++
+		for _, f := range b.Mounts[0].Artifact.Files {
+			if f.Type != zipper.TypeDir {
+				res.Files++
+			}
+		}
+		bundles = append(bundles, b)
+		return nil
+	}
+	for _, ref := range req.Images {
+		if err := addImage(ref); err != nil {
+			return nil, nil, err
+		}
+	}
 	for _, p := range req.Paths {
+		if _, ok := image.Detect(p); ok && req.Framework == "" {
+			if err := addImage(p); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		fw, root, err := findFramework(p, req.Framework)
 		if err != nil {
 			return nil, nil, err
