@@ -17,8 +17,10 @@ import (
 	"github.com/layerkit/layerkit/internal/aws/ecrauth"
 	"github.com/layerkit/layerkit/internal/build"
 	"github.com/layerkit/layerkit/internal/config"
+	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/ociwrite"
 	"github.com/layerkit/layerkit/internal/report"
+	"github.com/layerkit/layerkit/internal/source"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
 	"github.com/layerkit/layerkit/layers"
@@ -222,7 +224,8 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Progress: progress}
 	if opts.Image {
 		bo.Image = &build.ImageOptions{Base: opts.Base, Handler: opts.Handler, Push: opts.Push,
-			Registry: ociwrite.Registry{Keychain: ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)}}
+			Registry: ociwrite.Registry{Keychain: ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)},
+			Check:    imageChecker{w: opts.IO.ErrOut, color: opts.IO.ErrTTY}}
 	}
 	res, err := build.Run(ctx, bo)
 	if err != nil {
@@ -320,4 +323,34 @@ func printImages(w io.Writer, res *build.Result) error {
 // what the terminal shows.
 func printLine(w io.Writer, format string, args ...any) {
 	fmt.Fprintln(w, printableLines(strings.TrimRight(fmt.Sprintf(format, args...), "\n")))
+}
+
+// imageChecker checks each built image as check does, before the build
+// pushes it or puts it in place: its findings are printed to w, and an
+// error-level finding fails the build.
+type imageChecker struct {
+	w     io.Writer
+	color bool
+}
+
+func (c imageChecker) CheckImage(ctx context.Context, dir string, a layers.Artifact) error {
+	res, err := source.Run(ctx, source.Request{Paths: []string{dir}, Runtime: a.Runtime, Arch: a.Arch})
+	if err != nil {
+		return fmt.Errorf("checking the image for %s-%s: %w", a.Runtime, a.Arch, err)
+	}
+	for i := range res.Findings {
+		res.Findings[i].Artifact = a.Path // the folder it is put in, not the temporary one
+	}
+	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, lint.Error)
+	if len(rep.Findings) > 0 {
+		if err := report.Text(c.w, rep, c.color); err != nil {
+			return err
+		}
+	}
+	if rep.Summary.Failed {
+		msg := fmt.Sprintf("the image for %s-%s has %s (above): nothing was pushed or put in place", a.Runtime, a.Arch, plural(rep.Summary.Errors, "error"))
+		printLine(c.w, "layerkit: %s", msg)
+		return &FindingsError{Msg: msg}
+	}
+	return nil
 }

@@ -131,7 +131,7 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		}
 		bundles = append(bundles, b)
 	}
-	addImage := func(ref string) error {
+	addImage := func(ref string, req Request) error {
 		b, err := LoadImage(ctx, ref, req)
 		if err != nil {
 			return err
@@ -146,13 +146,13 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		return nil
 	}
 	for _, ref := range req.Images {
-		if err := addImage(ref); err != nil {
+		if err := addImage(ref, req); err != nil {
 			return nil, nil, err
 		}
 	}
 	for _, p := range req.Paths {
 		if _, ok := image.Detect(p); ok && req.Framework == "" {
-			if err := addImage(p); err != nil {
+			if err := addImage(p, req); err != nil {
 				return nil, nil, err
 			}
 			continue
@@ -178,6 +178,31 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 			return nil, nil, err
 		}
 		if m != nil {
+			// A build's images are checked as images, each for its
+			// target; its zips as functions deployed for theirs.
+			images := m.Images()
+			matched := 0
+			for _, im := range images {
+				if (req.Runtime != "" && im.Runtime != req.Runtime) || (req.Arch != "" && im.Arch != req.Arch) {
+					continue
+				}
+				ip, err := artifactPath(dir, filepath.Join(dir, layers.ManifestFile), im.Path)
+				if err != nil {
+					return nil, nil, err
+				}
+				r := req
+				r.Runtime, r.Arch = im.Runtime, im.Arch
+				if err := addImage(ip, r); err != nil {
+					return nil, nil, err
+				}
+				matched++
+			}
+			if len(images) == len(m.Artifacts) {
+				if matched == 0 {
+					return nil, nil, fmt.Errorf("%s: %w %s/%s among its images", p, ErrNoTargets, req.Runtime, req.Arch)
+				}
+				continue
+			}
 			bs, err := manifestBundles(m, dir, p, target, req.Verify, load)
 			if err != nil {
 				return nil, nil, err
@@ -402,9 +427,6 @@ func manifestBundles(m *layers.Manifest, dir, name string, want layers.Target, v
 	manifest := filepath.Join(dir, layers.ManifestFile)
 	if len(m.Artifacts) == 0 {
 		return nil, fmt.Errorf("%s: the build manifest lists no artifacts", manifest)
-	}
-	if im := m.Images(); len(im) == len(m.Artifacts) {
-		return nil, fmt.Errorf("%s: the build made container images only (such as %s): check an image's OCI layout folder", manifest, im[0].Path)
 	}
 	for _, a := range m.Artifacts {
 		if a.Kind != layers.KindLayer {
