@@ -1,0 +1,210 @@
+package terraform
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/layerkit/layerkit/internal/deploy"
+)
+
+// The resource types read.
+const (
+	functionType = "aws_lambda_function"
+	layerType    = "aws_lambda_layer_version"
+)
+
+// ErrSeveral reports a folder holding more than one Terraform plan or
+// state: which one to read is the user's choice.
+var ErrSeveral = errors.New("more than one Terraform plan or state")
+
+// Detect reports whether p, a folder or file the user named, holds this framework's output, recognised by
+// content (never by a file name alone), and returns the root Read takes (for example the output folder
+// inside a project folder). err is only for unreadable input; "not mine" is ok == false, err == nil.
+//
+// A file is Terraform's when it is a JSON object with format_version and
+// terraform_version and either planned_values or resource_changes (a plan)
+// or values (a state); root is then that file. A folder is when exactly one
+// of the *.json files directly in it is; root is then that file. A folder
+// holding several is an error wrapping ErrSeveral, naming them: guessing
+// would check the wrong deployment.
+func Detect(p string) (root string, ok bool, err error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "", false, err
+	}
+	if fi.IsDir() {
+		return detectDir(p)
+	}
+	data, err := deploy.ReadFile(p)
+	if err != nil {
+		return "", false, err
+	}
+	if kindOf(data) == "" {
+		return "", false, nil
+	}
+	return p, true, nil
+}
+
+// detectDir looks for the one plan or state among the *.json files directly
+// in dir. Files that are not regular (named pipes, devices) are passed over.
+func detectDir(dir string) (string, bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", false, err
+	}
+	var found []string
+	for _, e := range entries {
+		if !strings.EqualFold(filepath.Ext(e.Name()), ".json") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() > deploy.MaxTemplateBytes {
+			continue
+		}
+		data, err := deploy.ReadFile(p)
+		if err != nil {
+			return "", false, err
+		}
+		if kindOf(data) != "" {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return found[0], true, nil
+	}
+	names := make([]string, len(found))
+	for i, f := range found {
+		names[i] = filepath.Base(f)
+	}
+	return "", false, fmt.Errorf("%s: %w (%s): name the one to read", dir, ErrSeveral, strings.Join(names, ", "))
+}
+
+// The kinds of document kindOf tells apart.
+const (
+	kindPlan  = "plan"
+	kindState = "state"
+)
+
+// probe is the least of a document that says what it is.
+type probe struct {
+	FormatVersion    string          `json:"format_version"`
+	TerraformVersion string          `json:"terraform_version"`
+	PlannedValues    json.RawMessage `json:"planned_values"`
+	ResourceChanges  json.RawMessage `json:"resource_changes"`
+	Values           json.RawMessage `json:"values"`
+}
+
+// kindOf says whether data is a plan, a state, or neither ("").
+func kindOf(data []byte) string {
+	k, _ := classify(data)
+	return k
+}
+
+// classify is kindOf with the reason a document is neither.
+func classify(data []byte) (string, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return "", errors.New("empty")
+	}
+	if trimmed[0] != '{' {
+		return "", errors.New("not a JSON object")
+	}
+	var pr probe
+	if err := json.Unmarshal(trimmed, &pr); err != nil {
+		return "", fmt.Errorf("not JSON Terraform writes: %w", err)
+	}
+	if pr.FormatVersion == "" || pr.TerraformVersion == "" {
+		return "", errors.New("no format_version and terraform_version: not written by terraform show -json")
+	}
+	switch {
+	case present(pr.PlannedValues) || present(pr.ResourceChanges):
+		return kindPlan, nil
+	case present(pr.Values):
+		return kindState, nil
+	}
+	return "", errors.New("neither planned_values, resource_changes nor values")
+}
+
+func present(m json.RawMessage) bool {
+	return len(m) > 0 && !bytes.Equal(m, []byte("null"))
+}
+
+// Read reads the output at root: every function it declares, in a stable order (sorted by ID).
+//
+// root is the plan or state file Detect returned (a folder is searched as
+// Detect searches it). Code paths are resolved against, and confined to,
+// the file's folder.
+func Read(root string, opts deploy.Options) (*deploy.Project, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, err
+	}
+	file := root
+	if fi.IsDir() {
+		f, ok, err := detectDir(root)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: %w", root, deploy.ErrNotRecognised)
+		}
+		file = f
+	}
+	data, err := deploy.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := classify(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a Terraform plan or state: %w", file, err)
+	}
+	proj := &deploy.Project{Framework: deploy.Terraform, Root: file}
+	r := &reader{file: file, dir: filepath.Dir(file), resources: map[string]*resource{}, byARN: map[string]*resource{}, layersByName: map[string][]string{}}
+	switch kind {
+	case kindPlan:
+		var p tfjson.Plan
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("reading the plan %s: %w", file, err)
+		}
+		if err := r.plan(&p); err != nil {
+			return nil, err
+		}
+		if p.Complete != nil && !*p.Complete {
+			proj.Notes = append(proj.Notes, "the plan is incomplete (deferred changes): resources it defers are not in it")
+		}
+	case kindState:
+		var s tfjson.State
+		if err := json.Unmarshal(data, &s); err != nil {
+			return nil, fmt.Errorf("reading the state %s: %w", file, err)
+		}
+		if err := r.state(&s); err != nil {
+			return nil, err
+		}
+		proj.Notes = append(proj.Notes, "a state, not a plan: functions as last applied")
+	}
+	proj.Notes = append(proj.Notes, "code paths (filename) are read from the plan's folder, taken as the folder terraform ran in")
+	for _, res := range r.order {
+		if res.typ != functionType {
+			continue
+		}
+		f, err := r.function(res)
+		if err != nil {
+			return nil, err
+		}
+		proj.Functions = append(proj.Functions, f)
+	}
+	slices.SortFunc(proj.Functions, func(a, b *deploy.Function) int { return strings.Compare(a.ID, b.ID) })
+	return proj, nil
+}
