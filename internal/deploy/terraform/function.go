@@ -157,7 +157,7 @@ func (r *reader) layers(f *deploy.Function, res *resource, note func(string, ...
 			note("its layers are known only at apply and the configuration does not say which they are: not checked")
 			return nil
 		}
-		note("its layers are known only at apply: read from the configuration's references, where an ARN written as a string is not seen")
+		note("its layers are known only at apply: read from the configuration's references (an ARN written there as a string is not seen)")
 		for _, addr := range targets {
 			l, err := r.layer(r.resources[addr], note)
 			if err != nil {

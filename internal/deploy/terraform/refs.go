@@ -6,9 +6,10 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
-// A layer a plan creates has no ARN until apply: the function's layers hold
-// null there (after_unknown says true). Which layer it is, is in the
-// configuration: the references of the function's layers expression, such
+// A layer a plan creates has no ARN until apply: the function's layers are
+// unknown in the plan (after_unknown is true for the whole list, as
+// providers built on the SDKv2 plan it, or for the element). Which layers
+// they are is in the configuration: the references of the function's layers expression, such
 // as "aws_lambda_layer_version.native.arn", or "var.layers" inside a module
 // (then the module call's expression in the parent says), or
 // "module.deps.arn" (then the module's output expression says).

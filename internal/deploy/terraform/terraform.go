@@ -194,7 +194,7 @@ func Read(root string, opts deploy.Options) (*deploy.Project, error) {
 		}
 		proj.Notes = append(proj.Notes, "a state, not a plan: functions as last applied")
 	}
-	proj.Notes = append(proj.Notes, "code paths (filename) are read from the plan's folder, taken as the folder terraform ran in")
+	proj.Notes = append(proj.Notes, "filename paths are read from the folder the plan or state is in, taken as the folder terraform ran in")
 	for _, res := range r.order {
 		if res.typ != functionType {
 			continue
