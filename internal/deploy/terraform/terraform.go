@@ -145,7 +145,7 @@ func present(m json.RawMessage) bool {
 //
 // root is the plan or state file Detect returned (a folder is searched as
 // Detect searches it). Code paths are resolved against, and confined to,
-// the file's folder.
+// the file's folder. opts is not used: a plan has its variables applied.
 func Read(root string, opts deploy.Options) (*deploy.Project, error) {
 	fi, err := os.Stat(root)
 	if err != nil {

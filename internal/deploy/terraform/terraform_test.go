@@ -164,3 +164,15 @@ func mustRead(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestReadFolder: Read given the folder terraform ran in reads the plan in
+// it, as Detect finds it.
+func TestReadFolder(t *testing.T) {
+	proj, err := Read(filepath.Dir(fixture), deploy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proj.Root != fixture || len(proj.Functions) != 5 {
+		t.Errorf("Root %q with %d functions; want %q with 5", proj.Root, len(proj.Functions), fixture)
+	}
+}
