@@ -10,15 +10,17 @@ import (
 	"github.com/layerkit/layerkit/internal/deploy"
 )
 
-// FuzzRead writes mutated plans into a copy of the fixture, beside a
+// FuzzRead writes mutated plans and states into a copy of the fixture, beside a
 // symlink that leaves it, and reads them: Read must not panic, hang, or
 // return a code path outside the copy.
 func FuzzRead(f *testing.F) {
-	seed, err := os.ReadFile(fixture)
-	if err != nil {
-		f.Fatal(err)
+	for _, p := range []string{fixture, filepath.Join("testdata", "applied", "state.json")} {
+		seed, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed)
 	}
-	f.Add(seed)
 	f.Add([]byte(`{"format_version":"1.2","terraform_version":"1.11.4","values":{"root_module":{"resources":[` +
 		`{"address":"aws_lambda_function.f","mode":"managed","type":"aws_lambda_function","name":"f","values":{"filename":"escape.zip","layers":["arn:l"]}},` +
 		`{"address":"aws_lambda_layer_version.l","mode":"managed","type":"aws_lambda_layer_version","name":"l","values":{"arn":"arn:l","filename":"../l.zip"}}]}}}`))
@@ -30,7 +32,7 @@ func FuzzRead(f *testing.F) {
 
 	src := filepath.Dir(fixture)
 	dir := f.TempDir()
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

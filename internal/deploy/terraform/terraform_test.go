@@ -176,3 +176,52 @@ func TestReadFolder(t *testing.T) {
 		t.Errorf("Root %q with %d functions; want %q with 5", proj.Root, len(proj.Functions), fixture)
 	}
 }
+
+// TestReadStateFixture: in a state the layers have their ARNs, which are
+// those of the aws_lambda_layer_version resources beside the functions.
+func TestReadStateFixture(t *testing.T) {
+	state := filepath.Join("testdata", "applied", "state.json")
+	root, ok, err := Detect(filepath.Dir(state))
+	if err != nil || !ok || root != state {
+		t.Fatalf("Detect = %q, %v, %v; want %q", root, ok, err, state)
+	}
+	proj, err := Read(state, deploy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(state)
+	want := map[string][]string{ // ID → code, then each layer's ID and code
+		"aws_lambda_function.arm":             {"build/arm.zip", "aws_lambda_layer_version.native", "layers/native.zip"},
+		"aws_lambda_function.nohandler":       {"build/nohandler.zip", "arn:aws:lambda:us-east-1:123456789012:layer:shared-utils:7", ""},
+		"aws_lambda_function.ok":              {"build/ok.zip"},
+		"module.abi.aws_lambda_function.this": {"build/abi.zip", "aws_lambda_layer_version.abi", "layers/abi.zip"},
+	}
+	rel := func(p string) string {
+		if p == "" {
+			return ""
+		}
+		r, _ := filepath.Rel(dir, p)
+		return filepath.ToSlash(r)
+	}
+	got := map[string][]string{}
+	for _, f := range proj.Functions {
+		g := []string{rel(f.Code.Path)}
+		for _, l := range f.Layers {
+			g = append(g, l.ID, rel(l.Code.Path))
+		}
+		got[f.ID] = g
+		if len(f.Notes) > 0 {
+			t.Errorf("%s: notes %q, want none", f.ID, f.Notes)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	arches := map[string]layers.Arch{}
+	for _, f := range proj.Functions {
+		arches[f.Name] = f.Arch
+	}
+	if want := (map[string]layers.Arch{"ArmFn": layers.ARM64, "AbiFn": layers.X86_64, "OkFn": layers.X86_64, "NoHandlerFn": layers.X86_64}); !reflect.DeepEqual(arches, want) {
+		t.Errorf("arches %v, want %v", arches, want)
+	}
+}
