@@ -172,7 +172,9 @@ func (r *reader) layers(f *deploy.Function, res *resource, note func(string, ...
 	for i, x := range list {
 		switch x := x.(type) {
 		case string:
-			if lr := r.byARN[x]; lr != nil {
+			if x == "" {
+				note("layer %d is an empty ARN: skipped", i+1)
+			} else if lr := r.byARN[x]; lr != nil {
 				l, err := r.layer(lr, note)
 				if err != nil {
 					return err

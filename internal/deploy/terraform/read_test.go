@@ -460,3 +460,16 @@ func TestDetectFIFO(t *testing.T) {
 		t.Errorf("Detect(folder with a fifo) = %v, %v; want not mine", ok, err)
 	}
 }
+
+// TestReadLayersNotARNs: what is not an ARN in a function's layers is a
+// note, never a layer without an ID.
+func TestReadLayersNotARNs(t *testing.T) {
+	plan := doc(t, obj{"values": obj{"root_module": obj{"resources": list{
+		res("aws_lambda_function.f", fn("F", "f.zip", obj{"layers": list{"", 42.0, "arn:x:1"}})),
+	}}}})
+	f := readOne(t, project(t, plan, map[string]string{"f.zip": "z"})).Functions[0]
+	want := []string{"layer 1 is an empty ARN: skipped", "layer 2 is not an ARN: skipped"}
+	if got := layerIDs(f); !reflect.DeepEqual(got, []string{"arn:x:1"}) || !reflect.DeepEqual(f.Notes, want) {
+		t.Errorf("layers %q, notes %q; want [arn:x:1], %q", got, f.Notes, want)
+	}
+}
