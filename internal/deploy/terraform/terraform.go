@@ -2,13 +2,16 @@ package terraform
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf16"
 
 	tfjson "github.com/hashicorp/terraform-json"
 
@@ -34,7 +37,8 @@ var ErrSeveral = errors.New("more than one Terraform plan or state")
 // or values (a state); root is then that file. A folder is when exactly one
 // of the *.json files directly in it is; root is then that file. A folder
 // holding several is an error wrapping ErrSeveral, naming them: guessing
-// would check the wrong deployment.
+// would check the wrong deployment. A file that does not start as a JSON
+// object is not read whole; UTF-16 with a byte order mark is read too.
 func Detect(p string) (root string, ok bool, err error) {
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -43,14 +47,60 @@ func Detect(p string) (root string, ok bool, err error) {
 	if fi.IsDir() {
 		return detectDir(p)
 	}
-	data, err := deploy.ReadFile(p)
-	if err != nil {
+	if !fi.Mode().IsRegular() {
+		return "", false, fmt.Errorf("%s: not a regular file", p)
+	}
+	ok, err = isOutput(p)
+	if err != nil || !ok {
 		return "", false, err
 	}
-	if kindOf(data) == "" {
-		return "", false, nil
-	}
 	return p, true, nil
+}
+
+// isOutput reports whether the regular file p is a plan or a state. A file
+// that does not start as a JSON object (a zip, a template) is not read
+// further.
+func isOutput(p string) (bool, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, err
+	}
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	f.Close()
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("reading %s: %w", p, err)
+	}
+	head = bytes.TrimLeft(text(head[:n]), " \t\r\n")
+	if len(head) == 0 || head[0] != '{' {
+		return false, nil
+	}
+	data, err := deploy.ReadFile(p)
+	if err != nil {
+		return false, err
+	}
+	return kindOf(data) != "", nil
+}
+
+// text is data as UTF-8: without a UTF-8 byte order mark, and decoded from
+// UTF-16 when one says so (Windows PowerShell 5's > writes UTF-16).
+func text(data []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}):
+		return data[3:]
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		order = binary.BigEndian
+	default:
+		return data
+	}
+	units := make([]uint16, (len(data)-2)/2)
+	for i := range units {
+		units[i] = order.Uint16(data[2+2*i:])
+	}
+	return []byte(string(utf16.Decode(units)))
 }
 
 // detectDir looks for the one plan or state among the *.json files directly
@@ -70,11 +120,11 @@ func detectDir(dir string) (string, bool, error) {
 		if err != nil || !fi.Mode().IsRegular() || fi.Size() > deploy.MaxTemplateBytes {
 			continue
 		}
-		data, err := deploy.ReadFile(p)
+		ok, err := isOutput(p)
 		if err != nil {
 			return "", false, err
 		}
-		if kindOf(data) != "" {
+		if ok {
 			found = append(found, p)
 		}
 	}
@@ -114,7 +164,7 @@ func kindOf(data []byte) string {
 
 // classify is kindOf with the reason a document is neither.
 func classify(data []byte) (string, error) {
-	trimmed := bytes.TrimSpace(data)
+	trimmed := bytes.TrimSpace(text(data))
 	if len(trimmed) == 0 {
 		return "", errors.New("empty")
 	}
@@ -166,6 +216,7 @@ func Read(root string, opts deploy.Options) (*deploy.Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	data = text(data)
 	kind, err := classify(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a Terraform plan or state: %w", file, err)

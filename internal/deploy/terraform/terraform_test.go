@@ -1,11 +1,13 @@
 package terraform
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/layerkit/layerkit/internal/deploy"
 	"github.com/layerkit/layerkit/layers"
@@ -223,5 +225,46 @@ func TestReadStateFixture(t *testing.T) {
 	}
 	if want := (map[string]layers.Arch{"ArmFn": layers.ARM64, "AbiFn": layers.X86_64, "OkFn": layers.X86_64, "NoHandlerFn": layers.X86_64}); !reflect.DeepEqual(arches, want) {
 		t.Errorf("arches %v, want %v", arches, want)
+	}
+}
+
+// TestDetectUTF16: Windows PowerShell 5's `terraform show -json > plan.json`
+// writes UTF-16 with a byte order mark.
+func TestDetectUTF16(t *testing.T) {
+	plan := mustRead(t, fixture)
+	units := utf16.Encode([]rune(plan))
+	b := []byte{0xff, 0xfe}
+	for _, u := range units {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if root, ok, err := Detect(p); !ok || err != nil || root != p {
+		t.Fatalf("Detect = %q, %v, %v; want %q", root, ok, err, p)
+	}
+	proj, err := Read(p, deploy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(proj.Functions) != 5 {
+		t.Errorf("%d functions, want 5", len(proj.Functions))
+	}
+}
+
+// TestDetectLargeOther: a file larger than any plan that is not JSON (a
+// zip given to check) is not Terraform's, and is not read whole to say so.
+func TestDetectLargeOther(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "function.zip")
+	if err := os.WriteFile(p, []byte("PK\x03\x04"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, deploy.MaxTemplateBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := Detect(p); ok || err != nil {
+		t.Errorf("Detect = %v, %v; want not mine, no error", ok, err)
 	}
 }
