@@ -473,3 +473,16 @@ func TestReadLayersNotARNs(t *testing.T) {
 		t.Errorf("layers %q, notes %q; want [arn:x:1], %q", got, f.Notes, want)
 	}
 }
+
+// TestReadPlanFlags: a plan Terraform saved although it errored, or that
+// defers changes, says so in the project's notes.
+func TestReadPlanFlags(t *testing.T) {
+	plan := doc(t, obj{"errored": true, "complete": false,
+		"planned_values": obj{"root_module": obj{"resources": list{res("aws_lambda_function.f", fn("F", "f.zip", nil))}}}})
+	proj := readOne(t, project(t, plan, map[string]string{"f.zip": "z"}))
+	for _, want := range []string{"the plan errored", "the plan is incomplete"} {
+		if !slicesContain(proj.Notes, want) {
+			t.Errorf("project notes %q: none says %q", proj.Notes, want)
+		}
+	}
+}

@@ -154,37 +154,41 @@ type probe struct {
 	PlannedValues    json.RawMessage `json:"planned_values"`
 	ResourceChanges  json.RawMessage `json:"resource_changes"`
 	Values           json.RawMessage `json:"values"`
+	// Errored is set on a plan Terraform saved although planning failed
+	// (terraform-json does not read it).
+	Errored bool `json:"errored"`
 }
 
 // kindOf says whether data is a plan, a state, or neither ("").
 func kindOf(data []byte) string {
-	k, _ := classify(data)
+	k, _, _ := classify(data)
 	return k
 }
 
-// classify is kindOf with the reason a document is neither.
-func classify(data []byte) (string, error) {
+// classify is kindOf with what it read of the document, or the reason it
+// is neither.
+func classify(data []byte) (string, *probe, error) {
 	trimmed := bytes.TrimSpace(text(data))
 	if len(trimmed) == 0 {
-		return "", errors.New("empty")
+		return "", nil, errors.New("empty")
 	}
 	if trimmed[0] != '{' {
-		return "", errors.New("not a JSON object")
+		return "", nil, errors.New("not a JSON object")
 	}
 	var pr probe
 	if err := json.Unmarshal(trimmed, &pr); err != nil {
-		return "", fmt.Errorf("not JSON Terraform writes: %w", err)
+		return "", nil, fmt.Errorf("not JSON Terraform writes: %w", err)
 	}
 	if pr.FormatVersion == "" || pr.TerraformVersion == "" {
-		return "", errors.New("no format_version and terraform_version: not written by terraform show -json")
+		return "", nil, errors.New("no format_version and terraform_version: not written by terraform show -json")
 	}
 	switch {
 	case present(pr.PlannedValues) || present(pr.ResourceChanges):
-		return kindPlan, nil
+		return kindPlan, &pr, nil
 	case present(pr.Values):
-		return kindState, nil
+		return kindState, &pr, nil
 	}
-	return "", errors.New("neither planned_values, resource_changes nor values")
+	return "", nil, errors.New("neither planned_values, resource_changes nor values")
 }
 
 func present(m json.RawMessage) bool {
@@ -217,7 +221,7 @@ func Read(root string, opts deploy.Options) (*deploy.Project, error) {
 		return nil, err
 	}
 	data = text(data)
-	kind, err := classify(data)
+	kind, pr, err := classify(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a Terraform plan or state: %w", file, err)
 	}
@@ -231,6 +235,9 @@ func Read(root string, opts deploy.Options) (*deploy.Project, error) {
 		}
 		if err := r.plan(&p); err != nil {
 			return nil, err
+		}
+		if pr.Errored {
+			proj.Notes = append(proj.Notes, "the plan errored: Terraform saved it although planning failed, and resources may be missing from it")
 		}
 		if p.Complete != nil && !*p.Complete {
 			proj.Notes = append(proj.Notes, "the plan is incomplete (deferred changes): resources it defers are not in it")
