@@ -10,9 +10,9 @@ import (
 	"github.com/layerkit/layerkit/internal/deploy"
 )
 
-// FuzzRead writes mutated plans and states into a copy of the fixture, beside a
-// symlink that leaves it, and reads them: Read must not panic, hang, or
-// return a code path outside the copy.
+// FuzzRead writes mutated plans and states into a copy of the fixture,
+// beside a symlink that leaves it, and reads them: Read must not panic,
+// hang, or return a code path outside the copy.
 func FuzzRead(f *testing.F) {
 	for _, p := range []string{fixture, filepath.Join("testdata", "applied", "state.json")} {
 		seed, err := os.ReadFile(p)
