@@ -11,6 +11,7 @@ import (
 	"github.com/layerkit/layerkit/internal/deploy/cdk"
 	"github.com/layerkit/layerkit/internal/deploy/sam"
 	"github.com/layerkit/layerkit/internal/deploy/serverless"
+	"github.com/layerkit/layerkit/internal/deploy/terraform"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/layers"
 )
@@ -27,6 +28,7 @@ var frameworks = []framework{
 	{deploy.SAM, sam.Detect, sam.Read},
 	{deploy.CDK, cdk.Detect, cdk.Read},
 	{deploy.Serverless, serverless.Detect, serverless.Read},
+	{deploy.Terraform, terraform.Detect, terraform.Read},
 }
 
 // findFramework returns the framework whose output p holds and the root

@@ -106,3 +106,19 @@ func TestSAMFixture(t *testing.T) {
 		}
 	}
 }
+
+func TestTerraformFixture(t *testing.T) {
+	dir := filepath.Join("..", "deploy", "terraform", "testdata", "app")
+	want := []string{
+		"aws_lambda_function.arm (ArmFn) LK101 lib/libplanted.so",
+		"aws_lambda_function.nohandler (NoHandlerFn) LK155 ",
+		"module.abi.aws_lambda_function.this (AbiFn) LK130 python/planted/_speedups.cpython-311-x86_64-linux-gnu.so",
+	}
+	for _, p := range []string{dir, filepath.Join(dir, "plan.json")} {
+		res := checkFixture(t, "terraform", p, want)
+		notes := strings.Join(res.Notes, "\n")
+		if !strings.Contains(notes, `aws_lambda_function.unbuilt["main"]`) {
+			t.Errorf("%s: no note for the function whose zip is not built yet:\n%s", p, notes)
+		}
+	}
+}
