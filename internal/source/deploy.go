@@ -132,8 +132,6 @@ func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res 
 			}
 			a.InRequest = a.InRequest && fn.Code.InRequest
 			b.AddFunction(a)
-		case fn.Code.Missing != "":
-			note("code not checked: %s", fn.Code.Missing)
 		}
 		for _, l := range fn.Layers {
 			switch {
@@ -164,7 +162,9 @@ func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res 
 			}
 		}
 		if len(b.Mounts) == 0 {
-			note("nothing on disk to check")
+			if fn.Code.Missing == "" { // readers say why the code is missing
+				note("nothing on disk to check")
+			}
 			continue
 		}
 		bundles = append(bundles, b)
