@@ -94,7 +94,7 @@ func TestAccounts(t *testing.T) {
 			"r-root":   {acct("111111111111", otypes.AccountStateActive), acct("999999999999", otypes.AccountStateSuspended)},
 			"ou-a":     {acct("222222222222", otypes.AccountStateActive), acct("333333333333", otypes.AccountStateActive)},
 			"ou-a-sub": {acct("444444444444", otypes.AccountStateActive), acct("888888888888", otypes.AccountStateClosed)},
-			"ou-b":     {acct("555555555555", otypes.AccountStatePendingActivation),
+			"ou-b": {acct("555555555555", otypes.AccountStatePendingActivation),
 				// An answer from before State: only the retired Status.
 				{Id: aws.String("666666666666"), Status: otypes.AccountStatusActive}},
 		},
