@@ -22,7 +22,8 @@ type ApplyAPI interface {
 
 // ApplyOptions tune apply and rollback. The zero value is usable.
 type ApplyOptions struct {
-	// Concurrency is how many functions change at once; 0 means 4.
+	// Concurrency is how many functions change at once in each account
+	// and region (Lambda's quotas are theirs); 0 means 4.
 	Concurrency int
 	// Canary is how many functions, first in the plan, form a wave that
 	// must all succeed before the rest start; 0 means no canary wave.
@@ -91,6 +92,14 @@ func (e errJournal) Unwrap() error { return e.err }
 // is for what stops the whole run (a journal that cannot be written, a
 // cancelled ctx); per-function failures are in the Summary.
 func Apply(ctx context.Context, p *Plan, j *Journal, clients func(region string) ApplyAPI, o ApplyOptions) (*Summary, error) {
+	return ApplyAccounts(ctx, p, j, func(_, region string) ApplyAPI { return clients(region) }, o)
+}
+
+// ApplyAccounts is Apply for a plan whose functions are in several
+// accounts: clients gives the client for an account and region (the
+// account's own credentials, such as a role assumed in it). Concurrency
+// and Rate hold in each account and region, which run side by side.
+func ApplyAccounts(ctx context.Context, p *Plan, j *Journal, clients func(account, region string) ApplyAPI, o ApplyOptions) (*Summary, error) {
 	digest := Digest(p)
 	if have := j.Plan(); have != "" && have != digest {
 		return nil, fmt.Errorf("journal %s was written for another plan: give this plan a journal of its own (--journal), or apply the plan the journal was made with", j.Path())
@@ -103,7 +112,7 @@ func Apply(ctx context.Context, p *Plan, j *Journal, clients func(region string)
 	var ready []int
 	for i := range p.Functions {
 		s := &p.Functions[i]
-		sum.Results[i] = Result{Region: s.Region, Name: s.Name, ARN: s.ARN, Outcome: NotStarted}
+		sum.Results[i] = Result{Account: AccountOf(s.ARN), Region: s.Region, Name: s.Name, ARN: s.ARN, Outcome: NotStarted}
 		if s.Blocked() {
 			sum.Results[i].Outcome, sum.Results[i].Error = Blocked, strings.Join(s.Blockers, "; ")
 			continue
@@ -139,63 +148,73 @@ func Apply(ctx context.Context, p *Plan, j *Journal, clients func(region string)
 // restored yet to its recorded configuration. A function changed by
 // someone else since layerkit changed it is left alone unless o.Force.
 func Rollback(ctx context.Context, j *Journal, clients func(region string) ApplyAPI, o ApplyOptions) (*Summary, error) {
+	return RollbackAccounts(ctx, j, func(_, region string) ApplyAPI { return clients(region) }, o)
+}
+
+// RollbackAccounts is Rollback for a journal whose functions are in
+// several accounts; clients is as for ApplyAccounts.
+func RollbackAccounts(ctx context.Context, j *Journal, clients func(account, region string) ApplyAPI, o ApplyOptions) (*Summary, error) {
 	a := newApplier(clients, j, o)
 	fns := j.Functions()
 	sum := &Summary{Results: make([]Result, len(fns))}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(a.o.Concurrency)
+	var todo []int
 	for i, st := range fns {
 		r := &sum.Results[i]
-		*r = Result{Region: st.Region, Name: st.Name, ARN: st.ARN, Outcome: Unchanged}
+		*r = Result{Account: AccountOf(st.ARN), Region: st.Region, Name: st.Name, ARN: st.ARN, Outcome: Unchanged}
 		if st.Recorded == nil || st.Last == EventRolledBack {
 			if st.Last == EventRolledBack {
 				r.Outcome = RolledBack
 			}
 			continue
 		}
-		g.Go(func() error {
-			start := time.Now()
-			changed, err := a.restore(gctx, a.client(st.Region), st)
-			r.Seconds = time.Since(start).Seconds()
-			switch {
-			case err != nil && gctx.Err() != nil:
-				r.Outcome = Interrupted
-				return gctx.Err()
-			case err != nil:
-				r.Outcome, r.Error = RollbackFailed, err.Error()
-				if jerr := j.Append(Event{Event: EventRollbackFailed, Region: st.Region, Name: st.Name, ARN: st.ARN, Error: err.Error()}); jerr != nil {
-					return jerr
-				}
-			default:
-				if changed {
-					r.Outcome = RolledBack
-				}
-				if jerr := j.Append(Event{Event: EventRolledBack, Region: st.Region, Name: st.Name, ARN: st.ARN}); jerr != nil {
-					return jerr
-				}
-			}
-			if a.o.Progress != nil {
-				a.o.Progress(*r)
-			}
-			return nil
-		})
+		r.Outcome = NotStarted
+		todo = append(todo, i)
 	}
-	return sum, g.Wait()
+	key := func(i int) string { return AccountOf(fns[i].ARN) + "/" + fns[i].Region }
+	err := a.fanOut(ctx, todo, key, func() bool { return true }, func(gctx context.Context, i int) error {
+		st, r := fns[i], &sum.Results[i]
+		start := time.Now()
+		changed, err := a.restore(gctx, a.client(AccountOf(st.ARN), st.Region), st)
+		r.Seconds = time.Since(start).Seconds()
+		switch {
+		case err != nil && gctx.Err() != nil:
+			r.Outcome = Interrupted
+			return gctx.Err()
+		case err != nil:
+			r.Outcome, r.Error = RollbackFailed, err.Error()
+			if jerr := j.Append(Event{Event: EventRollbackFailed, Region: st.Region, Name: st.Name, ARN: st.ARN, Error: err.Error()}); jerr != nil {
+				return jerr
+			}
+		default:
+			r.Outcome = Unchanged
+			if changed {
+				r.Outcome = RolledBack
+			}
+			if jerr := j.Append(Event{Event: EventRolledBack, Region: st.Region, Name: st.Name, ARN: st.ARN}); jerr != nil {
+				return jerr
+			}
+		}
+		if a.o.Progress != nil {
+			a.o.Progress(*r)
+		}
+		return nil
+	})
+	return sum, err
 }
 
 // applier carries one apply or rollback: the options with their defaults
-// filled in, the journal, and each region's rate-limited client (made on
-// first use, under mu). Its methods are safe to call concurrently.
+// filled in, the journal, and each account-region's rate-limited client
+// (made on first use, under mu). Its methods are safe to call concurrently.
 type applier struct {
 	o       ApplyOptions
 	j       *Journal
 	mu      sync.Mutex
-	clients func(string) ApplyAPI
-	limited map[string]ApplyAPI
+	clients func(account, region string) ApplyAPI
+	limited map[string]ApplyAPI // by account/region
 }
 
 // newApplier fills in o's defaults.
-func newApplier(clients func(string) ApplyAPI, j *Journal, o ApplyOptions) *applier {
+func newApplier(clients func(account, region string) ApplyAPI, j *Journal, o ApplyOptions) *applier {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
@@ -221,45 +240,77 @@ func newApplier(clients func(string) ApplyAPI, j *Journal, o ApplyOptions) *appl
 	return &applier{o: o, j: j, clients: clients, limited: map[string]ApplyAPI{}}
 }
 
-// wave runs the steps idx with o.Concurrency at a time and fills their
-// results. No step starts once more than maxFailures failed.
+// wave runs the steps idx, o.Concurrency at a time in each account and
+// region, and fills their results. No step starts once more than
+// maxFailures failed, counted over the whole wave.
 func (a *applier) wave(ctx context.Context, p *Plan, sum *Summary, wave string, idx []int, maxFailures int) (int, error) {
-	g, gctx := errgroup.WithContext(ctx)
-	// A slot is taken before the failure count is read, so that a
-	// function waiting for a slot sees the failures of those before it.
-	slots := make(chan struct{}, a.o.Concurrency)
 	var mu sync.Mutex
 	failures := 0
 	for _, i := range idx {
 		sum.Results[i].Wave = wave
-		slots <- struct{}{}
-		mu.Lock()
-		stop := failures > maxFailures
-		mu.Unlock()
-		if stop || gctx.Err() != nil {
-			<-slots
-			continue // stays NotStarted
-		}
-		g.Go(func() error {
-			defer func() { <-slots }()
-			r, err := a.one(gctx, &p.Functions[i])
-			r.Wave = wave
-			sum.Results[i] = r
-			if r.Outcome == Failed || r.Outcome == RollbackFailed {
-				mu.Lock()
-				failures++
-				mu.Unlock()
-			}
-			if a.o.Progress != nil && r.Outcome != NotStarted {
-				a.o.Progress(r)
-			}
-			return err
-		})
 	}
-	if err := g.Wait(); err != nil {
+	key := func(i int) string { return AccountOf(p.Functions[i].ARN) + "/" + p.Functions[i].Region }
+	start := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return failures <= maxFailures
+	}
+	err := a.fanOut(ctx, idx, key, start, func(gctx context.Context, i int) error {
+		r, err := a.one(gctx, &p.Functions[i])
+		r.Wave = wave
+		sum.Results[i] = r
+		if r.Outcome == Failed || r.Outcome == RollbackFailed {
+			mu.Lock()
+			failures++
+			mu.Unlock()
+		}
+		if a.o.Progress != nil && r.Outcome != NotStarted {
+			a.o.Progress(r)
+		}
+		return err
+	})
+	if err != nil {
 		return failures, err
 	}
 	// Functions that finished as ctx ended return no error, but the
 	// ones after them did not start.
 	return failures, ctx.Err()
+}
+
+// fanOut runs do for each of idx, in order within each key (an account
+// and region), at most o.Concurrency at a time per key, every key side by
+// side: Lambda's quotas are per account and region, so one busy
+// account-region does not hold up the others. A slot is taken before start
+// is asked, so that a step waiting for a slot sees the failures of those
+// before it; when start says no, or ctx ended, the step does not run. The
+// first error cancels the rest and is returned.
+func (a *applier) fanOut(ctx context.Context, idx []int, key func(int) string, start func() bool, do func(context.Context, int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	groups := map[string][]int{}
+	var keys []string
+	for _, i := range idx {
+		k := key(i)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range keys {
+		g.Go(func() error {
+			slots := make(chan struct{}, a.o.Concurrency)
+			for _, i := range groups[k] {
+				slots <- struct{}{}
+				if !start() || gctx.Err() != nil {
+					<-slots
+					continue // stays NotStarted
+				}
+				g.Go(func() error {
+					defer func() { <-slots }()
+					return do(gctx, i)
+				})
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }

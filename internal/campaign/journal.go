@@ -53,7 +53,10 @@ type Event struct {
 	Plan   string `json:"plan,omitempty"`
 	Region string `json:"region,omitempty"`
 	Name   string `json:"name,omitempty"`
-	ARN    string `json:"arn,omitempty"`
+	// Role is the role assumed to reach the function's account (recorded
+	// events of a plan whose step names one), for rollback.
+	Role string `json:"role,omitempty"`
+	ARN  string `json:"arn,omitempty"`
 	// Config is the configuration before any change (recorded events).
 	Config *Config `json:"config,omitempty"`
 	// Target is the configuration apply moves the function to.
@@ -67,6 +70,9 @@ type Event struct {
 // FunctionState is what the journal says of one function.
 type FunctionState struct {
 	Region, Name, ARN string
+	// Role is the role the function's account is reached through; empty
+	// for the credentials apply ran with.
+	Role string
 	// Recorded and Target are set once the function was recorded.
 	Recorded, Target *Config
 	CodeSha256       string
@@ -166,7 +172,7 @@ func (j *Journal) apply(e Event) {
 		j.order = append(j.order, e.ARN)
 	}
 	if e.Event == EventRecorded && s.Recorded == nil {
-		s.Recorded, s.Target, s.CodeSha256 = e.Config, e.Target, e.CodeSha256
+		s.Recorded, s.Target, s.CodeSha256, s.Role = e.Config, e.Target, e.CodeSha256, e.Role
 	}
 	s.Last, s.Error = e.Event, e.Error
 }

@@ -7,20 +7,22 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// client returns the region's client behind the region's rate limits.
-func (a *applier) client(region string) ApplyAPI {
+// client returns the account-region's client behind its rate limits
+// (Lambda's quotas are per account and region).
+func (a *applier) client(account, region string) ApplyAPI {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if c, ok := a.limited[region]; ok {
+	k := account + "/" + region
+	if c, ok := a.limited[k]; ok {
 		return c
 	}
-	c := &limitedAPI{ApplyAPI: a.clients(region),
+	c := &limitedAPI{ApplyAPI: a.clients(account, region),
 		ctl: rate.NewLimiter(rate.Limit(a.o.Rate), 1), get: rate.NewLimiter(rate.Limit(5*a.o.Rate), 5)}
-	a.limited[region] = c
+	a.limited[k] = c
 	return c
 }
 
-// limitedAPI holds calls to a region's rate: updates to ctl, GetFunction
+// limitedAPI holds calls to an account-region's rate: updates to ctl, GetFunction
 // to get. Invoke passes through: invocations are not control-plane calls
 // and do not count against that quota.
 type limitedAPI struct {

@@ -54,6 +54,11 @@ type Config struct {
 
 // Step is one function's change.
 type Step struct {
+	// Account is the AWS account the function is in (from its ARN).
+	Account string `json:"account,omitempty"`
+	// Role, when set, is the ARN of the role apply and rollback assume to
+	// reach Account; empty means the credentials they are run with.
+	Role    string `json:"role,omitempty"`
 	Region  string `json:"region"`
 	Name    string `json:"name"`
 	ARN     string `json:"arn"`
@@ -187,7 +192,7 @@ func hasTags(have, want map[string]string) bool {
 }
 
 func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.FunctionConfiguration, to layers.Runtime, o PlanOptions) (Step, error) {
-	s := Step{Region: region, Name: aws.ToString(fc.FunctionName), ARN: aws.ToString(fc.FunctionArn), Layers: []LayerChange{}}
+	s := Step{Account: AccountOf(aws.ToString(fc.FunctionArn)), Region: region, Name: aws.ToString(fc.FunctionName), ARN: aws.ToString(fc.FunctionArn), Layers: []LayerChange{}}
 	s.Current = configOf(&fc)
 	s.Target = Config{Runtime: to.ID, Arch: s.Current.Arch, Layers: []string{}}
 	if o.Arch != "" {
@@ -381,6 +386,12 @@ func ReadPlan(path string) (*Plan, error) {
 		arn := strings.Split(s.ARN, ":")
 		if len(arn) < 7 || arn[0] != "arn" || arn[2] != "lambda" || arn[3] != s.Region || arn[5] != "function" || s.Region == "" {
 			return nil, fmt.Errorf("%s: %q is not a function ARN in region %q", where, s.ARN, s.Region)
+		}
+		if s.Account != "" && s.Account != arn[4] {
+			return nil, fmt.Errorf("%s: account %q, but its ARN is in account %q", where, s.Account, arn[4])
+		}
+		if s.Role != "" && !strings.HasPrefix(s.Role, "arn:") {
+			return nil, fmt.Errorf("%s: role %q is not a role ARN", where, s.Role)
 		}
 		if seen[s.ARN] {
 			return nil, fmt.Errorf("%s: %s is in the plan twice", where, s.ARN)

@@ -31,6 +31,8 @@ const (
 
 // Result is one function's outcome.
 type Result struct {
+	// Account is the function's AWS account (from its ARN).
+	Account string  `json:"account,omitempty"`
 	Region  string  `json:"region"`
 	Name    string  `json:"name"`
 	ARN     string  `json:"arn"`

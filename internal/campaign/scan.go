@@ -22,6 +22,8 @@ type ListFunctionsAPI interface {
 
 // Function is one function as Scan reports it.
 type Function struct {
+	// Account is the AWS account the function is in (from its ARN).
+	Account     string      `json:"account"`
 	Region      string      `json:"region"`
 	Name        string      `json:"name"`
 	ARN         string      `json:"arn"`
@@ -58,7 +60,7 @@ func Scan(ctx context.Context, client func(region string) ListFunctionsAPI, regi
 					return fmt.Errorf("listing functions in %s: %w", region, err)
 				}
 				for _, fc := range page.Functions {
-					f := Function{Region: region, Name: aws.ToString(fc.FunctionName), ARN: aws.ToString(fc.FunctionArn),
+					f := Function{Account: AccountOf(aws.ToString(fc.FunctionArn)), Region: region, Name: aws.ToString(fc.FunctionName), ARN: aws.ToString(fc.FunctionArn),
 						Runtime: string(fc.Runtime), PackageType: string(fc.PackageType), Arch: layers.X86_64, Layers: []string{}}
 					if f.PackageType == "" {
 						f.PackageType = "Zip"
@@ -93,6 +95,14 @@ func Scan(ctx context.Context, client func(region string) ListFunctionsAPI, regi
 	for _, fs := range per {
 		all = append(all, fs...)
 	}
+	sortUrgent(all)
+	return all, nil
+}
+
+// sortUrgent sorts functions by urgency: fewest days to deprecation first,
+// then functions on runtimes with no date, then image functions; by region
+// and name among equals.
+func sortUrgent(fs []Function) {
 	rank := func(f Function) int {
 		switch {
 		case f.PackageType == "Image":
@@ -102,7 +112,7 @@ func Scan(ctx context.Context, client func(region string) ListFunctionsAPI, regi
 		}
 		return 0
 	}
-	slices.SortStableFunc(all, func(a, b Function) int {
+	slices.SortStableFunc(fs, func(a, b Function) int {
 		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
 			return c
 		}
@@ -113,5 +123,4 @@ func Scan(ctx context.Context, client func(region string) ListFunctionsAPI, regi
 		}
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Name, b.Name))
 	})
-	return all, nil
 }

@@ -16,8 +16,8 @@ import (
 // one applies one step and says what became of it; the error is for what
 // stops the run.
 func (a *applier) one(ctx context.Context, s *Step) (Result, error) {
-	r := Result{Region: s.Region, Name: s.Name, ARN: s.ARN}
-	api := a.client(s.Region)
+	r := Result{Account: AccountOf(s.ARN), Region: s.Region, Name: s.Name, ARN: s.ARN}
+	api := a.client(AccountOf(s.ARN), s.Region)
 	if st := a.j.State(s.ARN); st != nil {
 		switch st.Last {
 		case EventDone:
@@ -104,7 +104,7 @@ func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, err
 		if !live.Equal(s.Current) && !live.Equal(s.Target) {
 			return false, fmt.Errorf("changed since the plan was made (now %s, planned from %s): nothing done; make the plan again", live, s.Current)
 		}
-		if err := a.j.Append(Event{Event: EventRecorded, Region: s.Region, Name: s.Name, ARN: s.ARN,
+		if err := a.j.Append(Event{Event: EventRecorded, Region: s.Region, Name: s.Name, ARN: s.ARN, Role: s.Role,
 			Config: &live, Target: &s.Target, CodeSha256: aws.ToString(fc.Configuration.CodeSha256)}); err != nil {
 			return false, errJournal{err}
 		}

@@ -39,14 +39,15 @@ func ValidAccount(id string) bool { return accountID.MatchString(id) }
 // longer, so no call is signed with credentials about to run out.
 const ExpiryWindow = 5 * time.Minute
 
-// AssumeError says a role could not be assumed in an account.
+// AssumeError says a role could not be assumed in an account; its message
+// names the role (whose ARN holds the account).
 type AssumeError struct {
 	Account, Role string
 	Err           error
 }
 
 func (e *AssumeError) Error() string {
-	return fmt.Sprintf("account %s: assuming %s: %v", e.Account, e.Role, e.Err)
+	return fmt.Sprintf("assuming %s: %v", e.Role, e.Err)
 }
 
 func (e *AssumeError) Unwrap() error { return e.Err }
