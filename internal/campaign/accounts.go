@@ -90,7 +90,7 @@ type FleetOptions struct {
 	// Rate bounds the control-plane calls per second in each account and
 	// region (Lambda's quota is 15 there); 0 means DefaultRate.
 	Rate float64
-	// Parallel is how many account-regions are read at once; 0 means 64.
+	// Parallel is how many account-regions are read at once; 0 means 256.
 	// Each is read one call at a time, so the rate, not this bound, is
 	// what an account-region sees.
 	Parallel int
@@ -113,7 +113,7 @@ func overFleet(ctx context.Context, accounts []Account, regions []string, connec
 		o.Rate = DefaultRate
 	}
 	if o.Parallel <= 0 {
-		o.Parallel = 64
+		o.Parallel = 256
 	}
 	conns := make([]func() (func(string) FleetAPI, error), len(accounts))
 	for i, a := range accounts {
