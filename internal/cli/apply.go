@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/aws/orgs"
 	"github.com/layerkit/layerkit/internal/campaign"
 	"github.com/layerkit/layerkit/internal/publish"
 )
@@ -19,12 +20,16 @@ import (
 // CampaignApplyOptions are the parsed flags of `layerkit campaign apply`
 // and `layerkit campaign rollback`.
 type CampaignApplyOptions struct {
-	IO      IOStreams
-	AWS     AWSOptions
-	Plan    string
-	Journal string
-	Smoke   string
-	Format  string
+	IO  IOStreams
+	AWS AWSOptions
+	// Role and ExternalID (of Accounts) say how to reach the accounts the
+	// plan or journal names; --accounts and --ou are not taken, the plan
+	// names its accounts.
+	Accounts AccountOptions
+	Plan     string
+	Journal  string
+	Smoke    string
+	Format   string
 	// StageBucket is where code over the direct-upload limit passes
 	// through for an architecture change.
 	StageBucket string
@@ -57,8 +62,17 @@ a failure: finished functions are skipped, a function cut off half-way goes
 on from where it is, and no change is made twice. 'layerkit campaign
 rollback --journal FILE' undoes the campaign.
 
+A plan made across accounts (campaign plan --accounts) records, for each
+function, its account and the role to assume there; apply assumes each
+account's role once, before any change (--role assumes another role name
+instead, --external-id passes an external ID). An account whose role cannot
+be assumed is named on stderr and its functions fail, unchanged; the other
+accounts go on. --concurrency and --rate hold in each account and region,
+which run side by side.
+
 Exit status: 0 when every function was applied or had nothing to do, 1 when
-one failed or the canary did, 130 when interrupted (run again to resume).`,
+one failed (an unreachable account's included) or the canary did, 130 when
+interrupted (run again to resume).`,
 		Example: `  layerkit campaign apply plan.json --canary 3 --concurrency 8 --smoke events/ping.json
 
   # Moving to arm64 functions whose code is over 50 MB zipped
@@ -144,6 +158,8 @@ else changed since the campaign is not touched unless --force.`,
 }
 
 func addApplyFlags(cmd *cobra.Command, opts *CampaignApplyOptions) {
+	cmd.Flags().StringVar(&opts.Accounts.Role, "role", "", "`NAME` of the role to assume in each account of the plan, in place of the role each step recorded")
+	cmd.Flags().StringVar(&opts.Accounts.ExternalID, "external-id", "", "external ID to pass when assuming the role")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "the campaign's journal (apply default: PLAN with .journal in place of .json)")
 	cmd.Flags().IntVar(&opts.Apply.Concurrency, "concurrency", 4, "functions changed at once in each account and region")
 	cmd.Flags().Float64Var(&opts.Apply.Rate, "rate", campaign.DefaultRate, "Lambda control-plane calls per second and region (the account's quota is 15, shared)")
@@ -166,8 +182,9 @@ func checkApplyFlags(opts *CampaignApplyOptions) error {
 }
 
 // applyClients connects to AWS and gives campaign the SDK's Lambda
-// clients, and S3's for --stage-bucket.
-func applyClients(ctx context.Context, opts *CampaignApplyOptions) (func(string) campaign.ApplyAPI, error) {
+// clients of every account in roles (account → the role recorded for it),
+// the role assumed in each, and S3's for --stage-bucket.
+func applyClients(ctx context.Context, opts *CampaignApplyOptions, roles map[string]string) (func(account, region string) campaign.ApplyAPI, error) {
 	cl, err := publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL})
 	if err != nil {
 		return nil, err
@@ -175,7 +192,10 @@ func applyClients(ctx context.Context, opts *CampaignApplyOptions) (func(string)
 	if opts.StageBucket != "" {
 		opts.Apply.Stage = &campaign.Stager{Bucket: opts.StageBucket, S3: func(r string) campaign.StageAPI { return cl.S3Client(r) }}
 	}
-	return func(r string) campaign.ApplyAPI { return cl.LambdaClient(r) }, nil
+	for account, recorded := range roles {
+		roles[account] = opts.Accounts.roleFor(account, recorded)
+	}
+	return connectRoles(ctx, cl, roles, orgs.Role{Name: opts.Accounts.Role, ExternalID: opts.Accounts.ExternalID}, opts.IO.ErrOut), nil
 }
 
 // progress prints a line on stderr as each function finishes.
@@ -200,7 +220,11 @@ func campaignApplyRun(ctx context.Context, opts *CampaignApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	clients, err := applyClients(ctx, opts)
+	roles := map[string]string{}
+	for _, s := range p.Functions {
+		roles[campaign.AccountOf(s.ARN)] = s.Role
+	}
+	clients, err := applyClients(ctx, opts, roles)
 	if err != nil {
 		return err
 	}
@@ -217,7 +241,7 @@ func campaignApplyRun(ctx context.Context, opts *CampaignApplyOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "applying %s (%d blocked) of %s; journal %s\n", plural(ready, "function"), len(p.Functions)-ready, opts.Plan, opts.Journal)
 	opts.Apply.Progress = progress(opts, ready)
-	sum, err := campaign.Apply(ctx, p, j, clients, opts.Apply)
+	sum, err := campaign.ApplyAccounts(ctx, p, j, clients, opts.Apply)
 	if sum == nil {
 		return err
 	}
@@ -228,15 +252,19 @@ func campaignApplyRun(ctx context.Context, opts *CampaignApplyOptions) error {
 }
 
 func campaignRollbackRun(ctx context.Context, opts *CampaignApplyOptions) error {
-	clients, err := applyClients(ctx, opts)
-	if err != nil {
-		return err
-	}
 	j, err := campaign.OpenJournal(opts.Journal)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	roles := map[string]string{}
+	for _, st := range j.Functions() {
+		roles[campaign.AccountOf(st.ARN)] = st.Role
+	}
+	clients, err := applyClients(ctx, opts, roles)
+	if err != nil {
+		return err
+	}
 	todo := 0
 	for _, st := range j.Functions() {
 		if st.Recorded != nil && st.Last != campaign.EventRolledBack {
@@ -245,7 +273,7 @@ func campaignRollbackRun(ctx context.Context, opts *CampaignApplyOptions) error 
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "restoring %s recorded in %s\n", plural(todo, "function"), opts.Journal)
 	opts.Apply.Progress = progress(opts, todo)
-	sum, err := campaign.Rollback(ctx, j, clients, opts.Apply)
+	sum, err := campaign.RollbackAccounts(ctx, j, clients, opts.Apply)
 	if werr := writeSummary(opts, sum); werr != nil && err == nil {
 		err = werr
 	}

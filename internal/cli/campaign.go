@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,12 +32,15 @@ func NewCmdCampaign(f *Factory) *cobra.Command {
 
 // CampaignPlanOptions are the parsed flags of `layerkit campaign plan`.
 type CampaignPlanOptions struct {
-	IO     IOStreams
-	AWS    AWSOptions
-	Out    string
-	Layers string
-	Format string
-	Plan   campaign.PlanOptions
+	IO       IOStreams
+	AWS      AWSOptions
+	Accounts AccountOptions
+	// SplitBy, when set, makes Out a folder of pieces (campaign.Split).
+	SplitBy string
+	Out     string
+	Layers  string
+	Format  string
+	Plan    campaign.PlanOptions
 }
 
 // NewCmdCampaignPlan returns `layerkit campaign plan`.
@@ -56,13 +60,29 @@ published.json, or else to an existing version of the same layer whose
 compatible runtimes and architectures fit. What cannot be placed is a
 blocker, as is a target the catalog says the runtime does not support, new
 layers over the 250 MB limit, and an image function. Planning changes nothing
-in AWS; the plan goes to --out and a table to stdout.`,
+in AWS; the plan goes to --out and a table to stdout.
+
+With --accounts (org, or account IDs) and --role, plan assumes the role in
+each account and plans them all side by side; each step records its account
+and the role apply assumes to reach it. An account that cannot be reached is
+named on stderr and left out of the plan; the exit status is then 4 when AWS
+refused the role or a permission, 1 otherwise.
+
+With --split-by account, region or account-region, --out is a folder: one
+plan per piece (PIECE.json), the whole plan (plan.json) for review, and
+index.json listing the pieces as [{"piece", "plan", "account", "region",
+"functions"}] for a CI matrix (fromJSON). Each piece applies, resumes and
+rolls back on its own, with its own journal.`,
 		Example: `  layerkit campaign plan --from python3.9 --to python3.12 --arch arm64 \
     --regions eu-west-1,us-east-1 --layers dist/published.json --out plan.json
 
   # Only the orders team's functions; a vendor layer replaced by the build's deps
   layerkit campaign plan --from python3.9 --to python3.12 --regions eu-west-1 \
-    --tag team=orders --map vendor-tools=deps --out orders-plan.json`,
+    --tag team=orders --map vendor-tools=deps --out orders-plan.json
+
+  # Every account of the organization, one plan per account for a CI matrix
+  layerkit campaign plan --from python3.9 --to python3.12 --regions eu-west-1,us-east-1 \
+    --accounts org --role layerkit-deployer --split-by account --out plans/`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := &opts.Plan
@@ -91,6 +111,14 @@ in AWS; the plan goes to --out and a table to stdout.`,
 			if err := checkFormat(opts.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}
+			if err := opts.Accounts.check(); err != nil {
+				return err
+			}
+			switch opts.SplitBy {
+			case "", campaign.ByAccount, campaign.ByRegion, campaign.ByAccountRegion:
+			default:
+				return usageErrorf("--split-by %q: want account, region or account-region", opts.SplitBy)
+			}
 			o.Regions = opts.AWS.Regions
 			o.Tags, o.Map = map[string]string{}, map[string]string{}
 			for _, kv := range tags {
@@ -115,6 +143,8 @@ in AWS; the plan goes to --out and a table to stdout.`,
 		},
 	}
 	addAWSFlags(cmd, &opts.AWS, false)
+	addAccountFlags(cmd, &opts.Accounts)
+	cmd.Flags().StringVar(&opts.SplitBy, "split-by", "", "cut the plan into pieces by account, region or account-region; --out is then a folder")
 	cmd.Flags().StringVar(&opts.Plan.From, "from", "", "runtime the functions run now, such as python3.9")
 	cmd.Flags().StringVar(&opts.Plan.To, "to", "", "runtime to move them to, such as python3.12")
 	cmd.Flags().StringVar(&arch, "arch", "", "architecture to move them to: x86_64 or arm64 (default: keep each function's)")
@@ -145,7 +175,21 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := campaign.MakePlan(ctx, func(r string) campaign.LambdaAPI { return cl.LambdaClient(r) }, opts.Plan)
+	var p *campaign.Plan
+	var accountErr error // some accounts could not be planned; the rest are
+	if opts.Accounts.Accounts == "" {
+		p, err = campaign.MakePlan(ctx, func(r string) campaign.LambdaAPI { return cl.LambdaClient(r) }, opts.Plan)
+	} else {
+		accts, connect, ferr := opts.Accounts.fleet(ctx, cl)
+		if ferr != nil {
+			return ferr
+		}
+		p, err = campaign.PlanAccounts(ctx, accts, connect, opts.Plan, campaign.FleetOptions{})
+		var aes campaign.AccountErrors
+		if errors.As(err, &aes) {
+			accountErr, err = err, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -153,7 +197,20 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(opts.Out, append(b, '\n'), 0o644); err != nil {
+	written := opts.Out
+	if opts.SplitBy != "" {
+		pieces, err := campaign.Split(p, opts.SplitBy)
+		if err != nil {
+			return err
+		}
+		if err := campaign.WriteSplit(opts.Out, pieces); err != nil {
+			return err
+		}
+		written = filepath.Join(opts.Out, "plan.json")
+		defer fmt.Fprintf(opts.IO.ErrOut, "%s by %s written to %s (index %s)\n", plural(len(pieces), "piece"), opts.SplitBy, opts.Out,
+			filepath.Join(opts.Out, campaign.IndexFile))
+	}
+	if err := atomicfile.WriteFile(written, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	blocked, aliased := 0, 0
@@ -173,7 +230,11 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	default:
 		tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "REGION\tFUNCTION\tRUNTIME\tARCH\tLAYERS\tSTATUS")
-		for _, s := range p.Functions {
+		for i, s := range p.Functions {
+			// Across accounts, each account's steps come under its ID.
+			if opts.Accounts.Accounts != "" && (i == 0 || p.Functions[i-1].Account != s.Account) {
+				fmt.Fprintf(tw, "account %s\t\t\t\t\t\n", s.Account)
+			}
 			status := "ready"
 			if s.Blocked() {
 				status = "BLOCKED: " + strings.Join(s.Blockers, "; ")
@@ -188,7 +249,7 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s planned, %d blocked; plan written to %s\n", plural(len(p.Functions), "function"), blocked, opts.Out)
+	fmt.Fprintf(opts.IO.ErrOut, "%s planned, %d blocked; plan written to %s\n", plural(len(p.Functions), "function"), blocked, written)
 	if aliased > 0 {
 		verb := "have"
 		if aliased == 1 {
@@ -197,7 +258,7 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "note: %s %s an alias on a published version; apply changes $LATEST, so those aliases keep "+
 			"the old runtime until you publish a version and move them (the plan's notes say which)\n", plural(aliased, "function"), verb)
 	}
-	return nil
+	return accountErr
 }
 
 // aliasList names aliases as NAME->VERSION.

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,9 +18,10 @@ import (
 
 // ScanOptions are the parsed flags of `layerkit scan`.
 type ScanOptions struct {
-	IO     IOStreams
-	AWS    AWSOptions
-	Format string
+	IO       IOStreams
+	AWS      AWSOptions
+	Accounts AccountOptions
+	Format   string
 }
 
 // NewCmdScan returns `layerkit scan`.
@@ -30,9 +33,17 @@ func NewCmdScan(f *Factory, runF func(context.Context, *ScanOptions) error) *cob
 		Long: `Scan lists every Lambda function in the regions (all pages) with its runtime,
 architecture, package type and layers, and the runtime's deprecation and block
 dates from the embedded catalog, the days left, and the suggested successor.
-Most urgent first; image functions last (they migrate by a new image).`,
+Most urgent first; image functions last (they migrate by a new image).
+
+With --accounts (org, or account IDs) and --role, scan assumes the role in
+each account and scans them all side by side, each account and region held
+to its own rate; rows are grouped by account. An account whose role cannot
+be assumed, or that cannot be read, is named on stderr and the others are
+listed: the exit status is then 4 when AWS refused the role or a
+permission, 1 otherwise.`,
 		Example: `  layerkit scan --regions eu-west-1,us-east-1
-  layerkit scan --regions eu-west-1 --format csv > functions.csv`,
+  layerkit scan --regions eu-west-1 --format csv > functions.csv
+  layerkit scan --accounts org --role layerkit-scan --regions eu-west-1,us-east-1`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(opts.Format, "text", "json", "csv"); err != nil {
@@ -40,6 +51,9 @@ Most urgent first; image functions last (they migrate by a new image).`,
 			}
 			if len(opts.AWS.Regions) == 0 {
 				return usageErrorf("no regions: give --regions")
+			}
+			if err := opts.Accounts.check(); err != nil {
+				return err
 			}
 			opts.AWS.fromEnv(f)
 			if runF != nil {
@@ -49,6 +63,7 @@ Most urgent first; image functions last (they migrate by a new image).`,
 		},
 	}
 	addAWSFlags(cmd, &opts.AWS, false)
+	addAccountFlags(cmd, &opts.Accounts)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or csv")
 	return cmd
 }
@@ -58,10 +73,32 @@ func scanRun(ctx context.Context, f *Factory, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
-	fs, err := campaign.Scan(ctx, func(r string) campaign.ListFunctionsAPI { return cl.Lambda(r) }, opts.AWS.Regions, f.Now())
+	var fs []campaign.Function
+	var accountErr error // some accounts could not be scanned; the rest are
+	if opts.Accounts.Accounts == "" {
+		fs, err = campaign.Scan(ctx, func(r string) campaign.ListFunctionsAPI { return cl.Lambda(r) }, opts.AWS.Regions, f.Now())
+	} else {
+		accts, connect, ferr := opts.Accounts.fleet(ctx, cl)
+		if ferr != nil {
+			return ferr
+		}
+		fs, err = campaign.ScanAccounts(ctx, accts, connect, opts.AWS.Regions, campaign.FleetOptions{}, f.Now())
+		var aes campaign.AccountErrors
+		if errors.As(err, &aes) {
+			accountErr, err = err, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
+	if err := writeScan(opts, fs); err != nil {
+		return err
+	}
+	return accountErr
+}
+
+// writeScan writes the scanned functions in opts.Format.
+func writeScan(opts *ScanOptions, fs []campaign.Function) error {
 	days := func(fn campaign.Function) string {
 		if fn.DaysLeft == nil {
 			return ""
@@ -76,15 +113,42 @@ func scanRun(ctx context.Context, f *Factory, opts *ScanOptions) error {
 		return writeJSON(opts.IO.Out, map[string]any{"functions": fs})
 	case "csv":
 		w := csv.NewWriter(opts.IO.Out)
-		w.Write([]string{"region", "name", "runtime", "arch", "package_type", "deprecation", "block_create", "block_update", "days_left", "successor", "layers", "note"})
+		w.Write([]string{"account", "region", "name", "runtime", "arch", "package_type", "deprecation", "block_create", "block_update", "days_left", "successor", "layers", "note"})
 		for _, fn := range fs {
-			w.Write([]string{fn.Region, fn.Name, fn.Runtime, string(fn.Arch), fn.PackageType, string(fn.Deprecation), string(fn.BlockCreate),
+			w.Write([]string{fn.Account, fn.Region, fn.Name, fn.Runtime, string(fn.Arch), fn.PackageType, string(fn.Deprecation), string(fn.BlockCreate),
 				string(fn.BlockUpdate), days(fn), fn.Successor, strings.Join(fn.Layers, " "), fn.Note})
 		}
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	if opts.Accounts.Accounts == "" {
+		if err := scanTable(opts.IO.Out, fs, days); err != nil {
+			return err
+		}
+	}
+	// Across accounts, each account's functions form a table of their own
+	// under the account's ID (ScanAccounts sorts by account).
+	for i := 0; opts.Accounts.Accounts != "" && i < len(fs); {
+		n := 0
+		for i+n < len(fs) && fs[i+n].Account == fs[i].Account {
+			n++
+		}
+		if i > 0 {
+			fmt.Fprintln(opts.IO.Out)
+		}
+		fmt.Fprintf(opts.IO.Out, "account %s: %s\n", fs[i].Account, plural(n, "function"))
+		if err := scanTable(opts.IO.Out, fs[i:i+n], days); err != nil {
+			return err
+		}
+		i += n
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", plural(len(fs), "function"), strings.Join(opts.AWS.Regions, ", "))
+	return nil
+}
+
+// scanTable writes functions as a table.
+func scanTable(w io.Writer, fs []campaign.Function, days func(campaign.Function) string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REGION\tFUNCTION\tRUNTIME\tARCH\tDEPRECATION\tDAYS LEFT\tSUCCESSOR\tLAYERS")
 	for _, fn := range fs {
 		rt := fn.Runtime
@@ -93,9 +157,5 @@ func scanRun(ctx context.Context, f *Factory, opts *ScanOptions) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", fn.Region, fn.Name, rt, fn.Arch, dash(string(fn.Deprecation)), dash(days(fn)), dash(fn.Successor), len(fn.Layers))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", plural(len(fs), "function"), strings.Join(opts.AWS.Regions, ", "))
-	return nil
+	return tw.Flush()
 }

@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestAccountFlagsUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "--regions", "eu-west-1", "--accounts", "org"}, "--accounts needs --role"},
+		{[]string{"scan", "--regions", "eu-west-1", "--role", "deployer"}, "--role, --ou and --external-id go with --accounts"},
+		{[]string{"scan", "--regions", "eu-west-1", "--accounts", "1234,111111111111", "--role", "r"}, `"1234" is not a 12-digit account ID`},
+		{[]string{"scan", "--regions", "eu-west-1", "--accounts", "111111111111", "--role", "r", "--ou", "ou-x"}, "--ou goes with --accounts org"},
+		{[]string{"campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--regions", "eu-west-1", "--out", "p.json",
+			"--split-by", "team"}, `--split-by "team": want account, region or account-region`},
+		{[]string{"campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--regions", "eu-west-1", "--out", "p.json",
+			"--accounts", "org"}, "--accounts needs --role"},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, nil, tt.args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want usage error %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}
