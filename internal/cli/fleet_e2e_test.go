@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	otypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/layerkit/layerkit/internal/aws/awstest"
+)
+
+// TestFleetMoto runs a campaign across an organization in moto_server: a
+// management account with three member accounts (CreateAccount), each
+// with functions in two regions. Scan and plan reach every member by
+// assuming OrganizationAccountAccessRole there; the plan is split by
+// account and each piece applied on its own; every function is read back
+// in its own account, and one piece rolled back alone.
+//
+// moto 5 keeps accounts apart by the access key a request is signed with:
+// AssumeRole makes a temporary key in the IAM backend of the account in
+// the role's ARN (the role need not exist), and a request signed with it is
+// served as that account; any key moto did not make is its default
+// account, 123456789012.
+func TestFleetMoto(t *testing.T) {
+	ep, mgmt, cfg := awstest.Moto(t)
+	oc := organizations.NewFromConfig(cfg)
+	if _, err := oc.CreateOrganization(t.Context(), &organizations.CreateOrganizationInput{FeatureSet: otypes.OrganizationFeatureSetAll}); err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for _, name := range []string{"orders", "billing", "search"} {
+		out, err := oc.CreateAccount(t.Context(), &organizations.CreateAccountInput{AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := oc.DescribeCreateAccountStatus(t.Context(), &organizations.DescribeCreateAccountStatusInput{CreateAccountRequestId: out.CreateAccountStatus.Id})
+		if err != nil || st.CreateAccountStatus.State != otypes.CreateAccountStateSucceeded {
+			t.Fatalf("creating account %s: %v %+v", name, err, st)
+		}
+		members = append(members, aws.ToString(st.CreateAccountStatus.AccountId))
+	}
+	slices.Sort(members)
+	zip, err := os.ReadFile(builtExample(t) + "/main.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// memberCfg is a member account's configuration, reached as layerkit
+	// reaches it.
+	memberCfg := func(id string) aws.Config {
+		out, err := sts.NewFromConfig(cfg).AssumeRole(t.Context(), &sts.AssumeRoleInput{
+			RoleArn: aws.String("arn:aws:iam::" + id + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("layerkit-test")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cfg.Copy()
+		c.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId),
+			aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+		return c
+	}
+	fns := map[string][]string{"eu-west-1": {"api", "worker"}, "us-east-1": {"cron"}}
+	for _, id := range members {
+		mc := memberCfg(id)
+		role := awstest.LambdaRole(t, mc)
+		for region, names := range fns {
+			lc := lambda.NewFromConfig(mc, func(o *lambda.Options) { o.Region = region })
+			for _, name := range names {
+				awstest.CreateFunction(t, lc, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: role, Runtime: ltypes.RuntimePython39,
+					Handler: aws.String("handler.handler"), Code: &ltypes.FunctionCode{ZipFile: zip}})
+			}
+		}
+	}
+	env := map[string]string{"AWS_ENDPOINT_URL": ep}
+	fleet := []string{"--accounts", "org", "--role", "OrganizationAccountAccessRole", "--regions", "eu-west-1,us-east-1"}
+
+	r := runCLI(t, env, append([]string{"scan", "--format", "csv"}, fleet...)...)
+	if r.code != 0 {
+		t.Fatalf("scan: exit %d: %s", r.code, r.stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, row := range rows[1:] {
+		got = append(got, row[0]+" "+row[1]+" "+row[2])
+	}
+	var want []string
+	for _, id := range members {
+		want = append(want, id+" eu-west-1 api", id+" eu-west-1 worker", id+" us-east-1 cron")
+	}
+	if rows[0][0] != "account" || !slices.Equal(got, want) {
+		t.Errorf("scan rows:\n%q\nwant\n%q (the management account %s has none)", got, want, mgmt)
+	}
+
+	dir := filepath.Join(t.TempDir(), "pieces")
+	r = runCLI(t, env, append([]string{"campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--split-by", "account", "--out", dir}, fleet...)...)
+	if r.code != 0 {
+		t.Fatalf("plan: exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index []struct {
+		Piece, Plan, Account, Region string
+		Functions                    int
+	}
+	if err := json.Unmarshal(b, &index); err != nil {
+		t.Fatal(err)
+	}
+	if len(index) != 3 {
+		t.Fatalf("index.json: %s", b)
+	}
+	for i, pc := range index {
+		if pc.Piece != members[i] || pc.Account != members[i] || pc.Functions != 3 || pc.Plan != filepath.Join(dir, members[i]+".json") {
+			t.Errorf("index[%d] = %+v", i, pc)
+		}
+		r = runCLI(t, env, "campaign", "apply", pc.Plan)
+		if r.code != 0 {
+			t.Fatalf("apply %s: exit %d: %s", pc.Piece, r.code, r.stderr)
+		}
+	}
+	runtimeOf := func(id, region, name string) string {
+		lc := lambda.NewFromConfig(memberCfg(id), func(o *lambda.Options) { o.Region = region })
+		out, err := lc.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+		if err != nil {
+			t.Fatalf("reading %s in %s %s: %v", name, id, region, err)
+		}
+		if got := aws.ToString(out.Configuration.FunctionArn); !strings.Contains(got, ":"+id+":") {
+			t.Errorf("%s read back from account %s has ARN %s", name, id, got)
+		}
+		return string(out.Configuration.Runtime)
+	}
+	for _, id := range members {
+		for region, names := range fns {
+			for _, name := range names {
+				if got := runtimeOf(id, region, name); got != "python3.12" {
+					t.Errorf("%s %s %s runs %s after apply, want python3.12", id, region, name, got)
+				}
+			}
+		}
+	}
+
+	// The second account's piece alone, rolled back from its own journal.
+	r = runCLI(t, env, "campaign", "rollback", "--journal", filepath.Join(dir, members[1]+".journal"))
+	if r.code != 0 {
+		t.Fatalf("rollback: exit %d: %s", r.code, r.stderr)
+	}
+	for i, id := range members {
+		want := "python3.12"
+		if i == 1 {
+			want = "python3.9"
+		}
+		if got := runtimeOf(id, "eu-west-1", "worker"); got != want {
+			t.Errorf("%s worker runs %s after rolling back %s, want %s", id, got, members[1], want)
+		}
+	}
+}
