@@ -1,13 +1,18 @@
 package campaign_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/layerkit/layerkit/internal/campaign"
 )
@@ -168,5 +173,75 @@ func TestSplitBy(t *testing.T) {
 	}
 	if _, err := campaign.Split(p, "team"); err == nil {
 		t.Error("split by team: no error")
+	}
+}
+
+// gatedClient holds every GetFunction of its account-region until open is
+// closed.
+type gatedClient struct {
+	campaign.ApplyAPI
+	open <-chan struct{}
+}
+
+func (g gatedClient) GetFunction(ctx context.Context, in *lambda.GetFunctionInput, fns ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.ApplyAPI.GetFunction(ctx, in, fns...)
+}
+
+// TestApplyAccountRegionsSideBySide: with concurrency 1, a function held up
+// in one account-region does not keep another account-region's functions
+// from starting; the held one goes on once the others were reached.
+func TestApplyAccountRegionsSideBySide(t *testing.T) {
+	f := newOrgFake(1000)
+	f.add("111111111111", "eu-west-1", "python3.9", 2)
+	f.add("222222222222", "eu-west-1", "python3.9", 2)
+	p, err := campaign.PlanAccounts(t.Context(), []campaign.Account{{ID: "111111111111"}, {ID: "222222222222"}}, f.connect,
+		campaign.PlanOptions{From: "python3.9", To: "python3.12", Regions: []string{"eu-west-1"}}, campaign.FleetOptions{Rate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := make(chan struct{})
+	var once sync.Once
+	clients := func(account, region string) campaign.ApplyAPI {
+		if account == "111111111111" {
+			return gatedClient{f.clients(account, region), open}
+		}
+		once.Do(func() { close(open) }) // the second account was reached
+		return f.clients(account, region)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	o := fastOptions()
+	o.Concurrency = 1
+	sum, err := campaign.ApplyAccounts(ctx, p, openJournal(t, filepath.Join(t.TempDir(), "j")), clients, o)
+	if err != nil {
+		t.Fatalf("%v: the held account-region kept the other from starting", err)
+	}
+	if n := sum.Count(campaign.Applied); n != 4 {
+		t.Errorf("applied %d of 4: %+v", n, sum.Results)
+	}
+	for _, r := range sum.Results {
+		if r.Account != campaign.AccountOf(r.ARN) || r.Account == "" {
+			t.Errorf("result %s: account %q", r.ARN, r.Account)
+		}
+	}
+}
+
+func TestReadPlanAccount(t *testing.T) {
+	f, accts := threeAccounts(1)
+	p, _ := campaign.PlanAccounts(t.Context(), accts[:1], f.connect, campaign.PlanOptions{From: "python3.9", To: "python3.12",
+		Regions: []string{"eu-west-1"}}, campaign.FleetOptions{Rate: 1e6})
+	p.Functions[0].Account = "999999999999"
+	b, _ := json.Marshal(p)
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := campaign.ReadPlan(path); err == nil || !strings.Contains(err.Error(), `account "999999999999", but its ARN is in account "111111111111"`) {
+		t.Errorf("err = %v, want the account mismatch named", err)
 	}
 }

@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/layerkit/layerkit/internal/aws/orgs"
+	"github.com/layerkit/layerkit/internal/campaign"
 )
 
 func TestAccountFlagsUsage(t *testing.T) {
@@ -24,5 +30,21 @@ func TestAccountFlagsUsage(t *testing.T) {
 		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want usage error %q", tt.args, r.code, r.stderr, tt.want)
 		}
+	}
+}
+
+// TestAccountErrorsExit: accounts left out because AWS refused their role
+// exit 4, as any refused credentials do; other account failures exit 1.
+func TestAccountErrorsExit(t *testing.T) {
+	refused := campaign.AccountErrors{
+		{Account: "111111111111", Err: &orgs.AssumeError{Account: "111111111111", Role: "arn:aws:iam::111111111111:role/r",
+			Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform sts:AssumeRole"}}},
+	}
+	if code, _ := outcome(t.Context(), refused); code != ExitAWS {
+		t.Errorf("refused role: exit %d, want %d", code, ExitAWS)
+	}
+	other := campaign.AccountErrors{{Account: "222222222222", Err: errors.New("listing functions in eu-west-1: connection reset")}}
+	if code, _ := outcome(t.Context(), other); code != ExitError {
+		t.Errorf("other failure: exit %d, want %d", code, ExitError)
 	}
 }

@@ -103,6 +103,29 @@ func TestFleetMoto(t *testing.T) {
 		t.Errorf("scan rows:\n%q\nwant\n%q (the management account %s has none)", got, want, mgmt)
 	}
 
+	// One member moved into a unit; --ou scans only it, as text grouped
+	// by account.
+	roots, err := oc.ListRoots(t.Context(), &organizations.ListRootsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := roots.Roots[0].Id
+	ou, err := oc.CreateOrganizationalUnit(t.Context(), &organizations.CreateOrganizationalUnitInput{ParentId: root, Name: aws.String("payments")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oc.MoveAccount(t.Context(), &organizations.MoveAccountInput{AccountId: aws.String(members[2]), SourceParentId: root,
+		DestinationParentId: ou.OrganizationalUnit.Id}); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, env, append([]string{"scan", "--ou", aws.ToString(ou.OrganizationalUnit.Id)}, fleet...)...)
+	if r.code != 0 {
+		t.Fatalf("scan --ou: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "account "+members[2]+": 3 functions\nREGION") || strings.Contains(r.stdout, members[0]) {
+		t.Errorf("scan --ou, text:\n%s", r.stdout)
+	}
+
 	dir := filepath.Join(t.TempDir(), "pieces")
 	r = runCLI(t, env, append([]string{"campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--split-by", "account", "--out", dir}, fleet...)...)
 	if r.code != 0 {
