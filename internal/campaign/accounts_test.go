@@ -245,3 +245,45 @@ func TestReadPlanAccount(t *testing.T) {
 		t.Errorf("err = %v, want the account mismatch named", err)
 	}
 }
+
+// TestApplyAccountsOnly: Accounts limits a run to some accounts of the
+// plan; the same journal then takes the rest, and rollback too can be
+// limited.
+func TestApplyAccountsOnly(t *testing.T) {
+	f, accts := threeAccounts(2)
+	delete(f.Denied, "222222222222")
+	p, err := campaign.PlanAccounts(t.Context(), accts, f.connect, campaign.PlanOptions{From: "python3.9", To: "python3.12",
+		Regions: []string{"eu-west-1"}}, campaign.FleetOptions{Rate: 1e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := openJournal(t, filepath.Join(t.TempDir(), "j"))
+	o := fastOptions()
+	o.Accounts = []string{"222222222222"}
+	sum, err := campaign.ApplyAccounts(t.Context(), p, j, f.clients, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Count(campaign.Applied) != 2 || sum.Count(campaign.NotStarted) != 4 {
+		t.Fatalf("limited to 222222222222: %+v", sum.Results)
+	}
+	if got := f.config("111111111111", "eu-west-1", "fn-000").Runtime; got != "python3.9" {
+		t.Errorf("an account left out runs %s", got)
+	}
+	o.Accounts = nil
+	if sum, err = campaign.ApplyAccounts(t.Context(), p, j, f.clients, o); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Count(campaign.Applied) != 4 || sum.Count(campaign.Finished) != 2 {
+		t.Fatalf("the rest: %+v", sum.Results)
+	}
+	o.Accounts = []string{"333333333333"}
+	if _, err := campaign.RollbackAccounts(t.Context(), j, f.clients, o); err != nil {
+		t.Fatal(err)
+	}
+	for acct, want := range map[string]string{"111111111111": "python3.12", "222222222222": "python3.12", "333333333333": "python3.9"} {
+		if got := f.config(acct, "eu-west-1", "fn-001").Runtime; got != want {
+			t.Errorf("after rolling back 333333333333 alone, %s runs %s, want %s", acct, got, want)
+		}
+	}
+}

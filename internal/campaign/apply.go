@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +70,16 @@ type ApplyOptions struct {
 	// Progress, when set, is called as each function finishes, from the
 	// goroutine that ran it.
 	Progress func(Result)
+	// Accounts, when set, limits apply and rollback to the functions in
+	// these accounts; the others stay not-started (apply) or unchanged
+	// (rollback). The journal is the whole plan's, so a run for the rest
+	// resumes it.
+	Accounts []string
+}
+
+// inAccounts reports whether the function with arn is one o works on.
+func (o *ApplyOptions) inAccounts(arn string) bool {
+	return len(o.Accounts) == 0 || slices.Contains(o.Accounts, AccountOf(arn))
 }
 
 // DefaultRate is the default bound on control-plane calls per second and
@@ -117,6 +128,9 @@ func ApplyAccounts(ctx context.Context, p *Plan, j *Journal, clients func(accoun
 			sum.Results[i].Outcome, sum.Results[i].Error = Blocked, strings.Join(s.Blockers, "; ")
 			continue
 		}
+		if !o.inAccounts(s.ARN) {
+			continue
+		}
 		ready = append(ready, i)
 	}
 	k := min(max(o.Canary, 0), len(ready))
@@ -161,7 +175,7 @@ func RollbackAccounts(ctx context.Context, j *Journal, clients func(account, reg
 	for i, st := range fns {
 		r := &sum.Results[i]
 		*r = Result{Account: AccountOf(st.ARN), Region: st.Region, Name: st.Name, ARN: st.ARN, Outcome: Unchanged}
-		if st.Recorded == nil || st.Last == EventRolledBack {
+		if st.Recorded == nil || st.Last == EventRolledBack || !o.inAccounts(st.ARN) {
 			if st.Last == EventRolledBack {
 				r.Outcome = RolledBack
 			}

@@ -24,6 +24,7 @@ func TestAccountFlagsUsage(t *testing.T) {
 			"--split-by", "team"}, `--split-by "team": want account, region or account-region`},
 		{[]string{"campaign", "plan", "--from", "python3.9", "--to", "python3.12", "--regions", "eu-west-1", "--out", "p.json",
 			"--accounts", "org"}, "--accounts needs --role"},
+		{[]string{"campaign", "apply", "plan.json", "--accounts", "org"}, `--accounts: "org" is not a 12-digit account ID (the plan names its accounts`},
 	}
 	for _, tt := range tests {
 		r := runCLI(t, nil, tt.args...)

@@ -23,8 +23,8 @@ type CampaignApplyOptions struct {
 	IO  IOStreams
 	AWS AWSOptions
 	// Role and ExternalID (of Accounts) say how to reach the accounts the
-	// plan or journal names; --accounts and --ou are not taken, the plan
-	// names its accounts.
+	// plan or journal names; Accounts (IDs only: the plan names its
+	// accounts) limits the run to some of them.
 	Accounts AccountOptions
 	Plan     string
 	Journal  string
@@ -158,6 +158,7 @@ else changed since the campaign is not touched unless --force.`,
 }
 
 func addApplyFlags(cmd *cobra.Command, opts *CampaignApplyOptions) {
+	cmd.Flags().StringVar(&opts.Accounts.Accounts, "accounts", "", "only the functions in these accounts, `ID,ID,…` (the journal stays the whole plan's)")
 	cmd.Flags().StringVar(&opts.Accounts.Role, "role", "", "`NAME` of the role to assume in each account of the plan, in place of the role each step recorded")
 	cmd.Flags().StringVar(&opts.Accounts.ExternalID, "external-id", "", "external ID to pass when assuming the role")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "the campaign's journal (apply default: PLAN with .journal in place of .json)")
@@ -168,6 +169,14 @@ func addApplyFlags(cmd *cobra.Command, opts *CampaignApplyOptions) {
 }
 
 func checkApplyFlags(opts *CampaignApplyOptions) error {
+	if a := opts.Accounts.Accounts; a != "" {
+		for _, id := range strings.Split(a, ",") {
+			if !orgs.ValidAccount(id) {
+				return usageErrorf("--accounts: %q is not a 12-digit account ID (the plan names its accounts; org is for scan and plan)", id)
+			}
+			opts.Apply.Accounts = append(opts.Apply.Accounts, id)
+		}
+	}
 	switch {
 	case opts.Apply.Concurrency < 1:
 		return usageErrorf("--concurrency %d: at least 1", opts.Apply.Concurrency)

@@ -277,7 +277,11 @@ func planMarkdown(opts *CampaignPlanOptions, p *campaign.Plan) error {
 		fmt.Fprintf(&b, " on %s", p.Arch)
 	}
 	fmt.Fprintf(&b, "\n\n| region | function | runtime | arch | layers | status |\n|---|---|---|---|---|---|\n")
-	for _, s := range p.Functions {
+	for i, s := range p.Functions {
+		// Across accounts, each account's steps come under its ID.
+		if opts.Accounts.Accounts != "" && (i == 0 || p.Functions[i-1].Account != s.Account) {
+			fmt.Fprintf(&b, "| **account %s** | | | | | |\n", s.Account)
+		}
 		status := "ready"
 		if s.Blocked() {
 			status = "**blocked**: " + strings.Join(s.Blockers, "; ")

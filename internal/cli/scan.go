@@ -142,7 +142,15 @@ func writeScan(opts *ScanOptions, fs []campaign.Function) error {
 		}
 		i += n
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", plural(len(fs), "function"), strings.Join(opts.AWS.Regions, ", "))
+	where := strings.Join(opts.AWS.Regions, ", ")
+	if opts.Accounts.Accounts != "" {
+		accounts := map[string]bool{}
+		for _, fn := range fs {
+			accounts[fn.Account] = true
+		}
+		where = plural(len(accounts), "account") + ", " + where
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", plural(len(fs), "function"), where)
 	return nil
 }
 
