@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -121,8 +122,9 @@ func TestAccounts(t *testing.T) {
 }
 
 // stsServer answers AssumeRole: AccessDenied for roles in account
-// 222222222222, credentials otherwise; it keeps each request's form.
-func stsServer(t *testing.T) (*httptest.Server, *[]url.Values) {
+// 222222222222, credentials otherwise, expiring at expires; it keeps each
+// request's form.
+func stsServer(t *testing.T, expires time.Time) (*httptest.Server, *[]url.Values) {
 	var mu sync.Mutex
 	var forms []url.Values
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,14 +139,14 @@ func stsServer(t *testing.T) (*httptest.Server, *[]url.Values) {
 			io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>1</RequestId></ErrorResponse>`)
 			return
 		}
-		io.WriteString(w, `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAFAKE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::111111111111:assumed-role/deployer/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></AssumeRoleResponse>`)
+		io.WriteString(w, `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAFAKE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>`+expires.UTC().Format(time.RFC3339)+`</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::111111111111:assumed-role/deployer/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></AssumeRoleResponse>`)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &forms
 }
 
 func TestAssume(t *testing.T) {
-	srv, forms := stsServer(t)
+	srv, forms := stsServer(t, time.Now().Add(time.Hour))
 	base := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDBASE", "secret", "")}
 	role := orgs.Role{Name: "layerkit-deployer", ExternalID: "ext-42"}
@@ -177,5 +179,31 @@ func TestAssume(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "AccessDenied") {
 		t.Errorf("err = %v, want AWS's AccessDenied in it", err)
+	}
+}
+
+// TestAssumeRenews: credentials within ExpiryWindow of their expiry are
+// assumed again before use; fresh ones are reused.
+func TestAssumeRenews(t *testing.T) {
+	for _, tt := range []struct {
+		life  time.Duration
+		calls int
+	}{{time.Hour, 1}, {orgs.ExpiryWindow - time.Minute, 3}} {
+		srv, forms := stsServer(t, time.Now().Add(tt.life))
+		base := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDBASE", "secret", "")}
+		role := orgs.Role{Name: "deployer"}
+		cfg, err := orgs.Assume(t.Context(), base, "111111111111", role.ARN("111111111111"), role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := cfg.Credentials.Retrieve(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := len(*forms); got != tt.calls {
+			t.Errorf("credentials living %v: AssumeRole called %d times for three uses, want %d", tt.life, got, tt.calls)
+		}
 	}
 }
