@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,4 +195,50 @@ func TestFleetMoto(t *testing.T) {
 			t.Errorf("%s worker runs %s after rolling back %s, want %s", id, got, members[1], want)
 		}
 	}
+
+	// A role one account refuses (a proxy in front of moto answers its
+	// AssumeRole with AccessDenied): scan lists the others and exits 4;
+	// applying that account's piece fails its functions, unchanged.
+	denied := members[0]
+	proxy := refusingProxy(t, ep, denied)
+	penv := map[string]string{"AWS_ENDPOINT_URL": proxy}
+	r = runCLI(t, penv, "scan", "--accounts", members[0]+","+members[2], "--role", "OrganizationAccountAccessRole", "--regions", "eu-west-1", "--format", "csv")
+	if r.code != ExitAWS || !strings.Contains(r.stderr, "account "+denied+": assuming arn:aws:iam::"+denied+":role/OrganizationAccountAccessRole") ||
+		!strings.Contains(r.stdout, members[2]+",eu-west-1,api") || strings.Contains(r.stdout, denied) ||
+		strings.Contains(r.stderr, "failed to refresh cached credentials") {
+		t.Errorf("scan with %s refusing: exit %d\nstdout:\n%s\nstderr:\n%s", denied, r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, penv, "campaign", "apply", filepath.Join(dir, denied+".json"), "--journal", filepath.Join(t.TempDir(), "denied.journal"), "--retry")
+	if r.code != ExitError || !strings.Contains(r.stderr, "error: account "+denied+": assuming") {
+		t.Errorf("apply with %s refusing: exit %d\nstderr:\n%s", denied, r.code, r.stderr)
+	}
+}
+
+// refusingProxy forwards to moto_server at ep, but answers AssumeRole into
+// account with AccessDenied, as STS does when the role's trust policy
+// does not let the caller in.
+func refusingProxy(t *testing.T, ep, account string) string {
+	u, err := url.Parse(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		form, _ := url.ParseQuery(string(b))
+		if form.Get("Action") == "AssumeRole" && strings.Contains(form.Get("RoleArn"), "::"+account+":") {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>1</RequestId></ErrorResponse>`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

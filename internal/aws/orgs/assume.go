@@ -2,6 +2,7 @@ package orgs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // Role says which role layerkit assumes in each account, and how.
@@ -76,6 +78,12 @@ func Assume(ctx context.Context, base aws.Config, account, roleARN string, r Rol
 	out := base.Copy()
 	out.Credentials = aws.NewCredentialsCache(prov, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = ExpiryWindow })
 	if _, err := out.Credentials.Retrieve(ctx); err != nil {
+		// The cache's "failed to refresh cached credentials" says nothing
+		// the AssumeError does not; STS's own answer is kept.
+		var oe *smithy.OperationError
+		if errors.As(err, &oe) {
+			err = oe
+		}
 		return aws.Config{}, &AssumeError{Account: account, Role: roleARN, Err: err}
 	}
 	return out, nil
