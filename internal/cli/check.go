@@ -197,6 +197,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "layerkit: note: %s\n", report.Printable(n))
 	}
 	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, opts.FailOn)
+	rep.Summary.Fit = res.Fits
 	switch opts.Format {
 	case "json":
 		err = report.JSON(opts.IO.Out, rep)
