@@ -37,7 +37,7 @@ type CheckOptions struct {
 func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}
 	var runtime, arch, failOn string
-	var params []string
+	var params, mounts, env []string
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Find what would fail on Lambda before deploying: binaries, ABI tags, layout, secrets, size limits",
@@ -70,7 +70,11 @@ says what it assumed. 'layerkit explain RULE' describes each rule.
 
 Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 2 usage.`,
-		Example: `  # Check every target of a build before deploying
+		Example: `  # Check a function whose dependencies live on EFS, mounted at /mnt/deps
+  layerkit check --function app.zip --mount /mnt/deps=./efs --env PYTHONPATH=/mnt/deps/python \
+    --env LD_LIBRARY_PATH=/var/task/lib:/opt/lib:/mnt/deps/lib --runtime python3.12 --arch arm64
+
+  # Check every target of a build before deploying
   layerkit check dist
 
   # Check every function of a SAM, CDK, Serverless or Terraform project
@@ -140,6 +144,9 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			if len(req.Params) > 0 && (req.Function != "" || len(req.Layers) > 0) {
 				return usageErrorf("--parameter applies to a framework's template, not to --function/--layer")
 			}
+			if err := parseMountsAndEnv(req, mounts, env); err != nil {
+				return err
+			}
 			if (opts.AWS.Profile != "" || opts.AWS.EndpointURL != "" || opts.CacheDir != "") && !opts.FetchLayers {
 				return usageErrorf("--profile, --endpoint-url and --cache-dir are for --fetch-layers")
 			}
@@ -162,6 +169,8 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().BoolVar(&opts.FetchLayers, "fetch-layers", false, "download layers given only as ARNs (AWS credentials needed) and check them")
 	cmd.Flags().StringVar(&opts.CacheDir, "cache-dir", "", "where --fetch-layers keeps downloaded layers (default: the user cache folder's layerkit/, or LAYERKIT_CACHE_DIR)")
 	addAWSAccessFlags(cmd, &opts.AWS)
+	cmd.Flags().StringArrayVar(&mounts, "mount", nil, "check DIR (folder or zip) as if mounted at PATH, such as an EFS file system: PATH=DIR, e.g. /mnt/deps=./efs (repeatable; not counted in the 250 MB limit)")
+	cmd.Flags().StringArrayVar(&env, "env", nil, "the function's environment variable K=V, such as PYTHONPATH or LD_LIBRARY_PATH (repeatable; over a template's)")
 	cmd.Flags().BoolVar(&opts.Request.Verify, "verify", false, "read every zip entry whole and check its CRC-32, as unzip -t does, and each build zip's SHA-256 against its manifest (slower)")
 	return cmd
 }

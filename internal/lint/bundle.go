@@ -28,6 +28,10 @@ type Mount struct {
 	// the artifact for (SAM's Metadata.BuildArchitecture); empty when it
 	// does not say.
 	BuildArch layers.Arch
+	// PythonPath says the mount's root is on Python's sys.path though no
+	// PYTHONPATH names it: serverless-python-requirements' unzip_requirements
+	// inserts the folder it unpacks .requirements.zip into.
+	PythonPath bool
 }
 
 // Environment is what the function's configuration says beyond its

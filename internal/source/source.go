@@ -47,6 +47,14 @@ type Request struct {
 	// ARN and returns the path of its zip; without it such layers are
 	// listed as not checked.
 	FetchLayer func(ctx context.Context, arn string) (string, error)
+	// Mounts are folders or zips checked, in every bundle, as if mounted
+	// at an absolute path outside /var/task and /opt (an EFS file system
+	// at /mnt/deps): every file rule applies, and their size is not
+	// counted against the package's limit.
+	Mounts []MountSpec
+	// Env sets the function's environment variables in every bundle, over
+	// those a deployment framework's template sets.
+	Env map[string]string
 }
 
 // Result is what a check run found.
@@ -169,6 +177,9 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 			b.AddFunction(a)
 		}
 		bundles = append(bundles, b)
+	}
+	if err := addMounts(bundles, req, res, load); err != nil {
+		return nil, nil, err
 	}
 	return bundles, res, nil
 }
