@@ -170,6 +170,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().StringVar(&opts.CacheDir, "cache-dir", "", "where --fetch-layers keeps downloaded layers (default: the user cache folder's layerkit/, or LAYERKIT_CACHE_DIR)")
 	addAWSAccessFlags(cmd, &opts.AWS)
 	cmd.Flags().StringArrayVar(&mounts, "mount", nil, "check DIR (folder or zip) as if mounted at PATH, such as an EFS file system: PATH=DIR, e.g. /mnt/deps=./efs (repeatable; not counted in the 250 MB limit)")
+	cmd.Flags().IntVar(&opts.Request.EphemeralStorageMB, "ephemeral-storage", 0, "the functions' /tmp in MB, 512 to 10240, for content unpacked there at start such as serverless-python-requirements' .requirements.zip (default: the template's EphemeralStorage, else 512)")
 	cmd.Flags().StringArrayVar(&env, "env", nil, "the function's environment variable K=V, such as PYTHONPATH or LD_LIBRARY_PATH (repeatable; over a template's)")
 	cmd.Flags().BoolVar(&opts.Request.Verify, "verify", false, "read every zip entry whole and check its CRC-32, as unzip -t does, and each build zip's SHA-256 against its manifest (slower)")
 	return cmd

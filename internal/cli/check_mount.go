@@ -7,7 +7,7 @@ import (
 )
 
 // parseMountsAndEnv reads check's --mount PATH=DIR and --env K=V flags into
-// the request.
+// the request, and checks --ephemeral-storage's range.
 func parseMountsAndEnv(req *source.Request, mounts, env []string) error {
 	for _, s := range mounts {
 		m, err := source.ParseMount(s)
@@ -25,6 +25,10 @@ func parseMountsAndEnv(req *source.Request, mounts, env []string) error {
 			req.Env = map[string]string{}
 		}
 		req.Env[k] = v
+	}
+	// Lambda's EphemeralStorage.Size: 512 to 10,240 MB (FACTS: /tmp).
+	if n := req.EphemeralStorageMB; n != 0 && (n < 512 || n > 10240) {
+		return usageErrorf("--ephemeral-storage %d: want 512 to 10240 (MB)", n)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ func TestCheckMountUsage(t *testing.T) {
 		{[]string{"check", "x", "--mount", "mnt=./efs"}, "layerkit: --mount \"mnt=./efs\": the mount path must be absolute\n"},
 		{[]string{"check", "x", "--mount", "/opt/deps=./efs"}, "layerkit: --mount \"/opt/deps=./efs\": /opt/deps is where Lambda lays out the function's code and layers; mount elsewhere, such as /mnt/deps\n"},
 		{[]string{"check", "x", "--env", "=1"}, "layerkit: --env \"=1\": want NAME=VALUE\n"},
+		{[]string{"check", "x", "--ephemeral-storage", "256"}, "layerkit: --ephemeral-storage 256: want 512 to 10240 (MB)\n"},
+		{[]string{"check", "x", "--ephemeral-storage", "10241"}, "layerkit: --ephemeral-storage 10241: want 512 to 10240 (MB)\n"},
 	}
 	for _, tt := range tests {
 		r := runCLI(t, nil, tt.args...)

@@ -43,6 +43,9 @@ type Environment struct {
 	Handler   string
 	// PackageType is "Zip" or "Image"; empty means Zip.
 	PackageType string
+	// EphemeralStorageMB is the size of the function's /tmp in MB
+	// (1,048,576 bytes); 0 means Lambda's default, 512.
+	EphemeralStorageMB int
 }
 
 // Bundle is what one function sees on Lambda: its target, its environment,

@@ -131,6 +131,7 @@ func Check(b *Bundle) []Finding {
 	c.settleMissing()
 	c.handler()
 	c.mountPythonDirs()
+	c.ephemeral()
 	c.layerBuildArch()
 	c.sizes()
 	Sort(c.findings)

@@ -110,3 +110,35 @@ func (c *checker) otherVersions(d string, i, j int) []string {
 	}
 	return found
 }
+
+// TmpRoot is where a function may write; content mounted below it is
+// unpacked there at start and takes ephemeral storage.
+const TmpRoot = "/tmp"
+
+// DefaultEphemeralMB is the /tmp a function has unless its
+// EphemeralStorage says more (FACTS: "/tmp: 512 MB default, up to 10,240
+// MB").
+const DefaultEphemeralMB = 512
+
+// ephemeral reports content unpacked into /tmp (a mount below TmpRoot)
+// that is larger than the function's ephemeral storage (LK164).
+func (c *checker) ephemeral() {
+	var total int64
+	var first *Artifact
+	for _, m := range c.b.Mounts {
+		if m.Path == TmpRoot || strings.HasPrefix(m.Path, TmpRoot+"/") {
+			total += m.Artifact.UnzippedBytes
+			if first == nil {
+				first = m.Artifact
+			}
+		}
+	}
+	mb := c.b.Env.EphemeralStorageMB
+	if mb <= 0 {
+		mb = DefaultEphemeralMB
+	}
+	if limit := int64(mb) << 20; total > limit {
+		c.add(RuleEphemeral, first, "", 0, fmt.Sprintf("unpacks %s (%d bytes) into /tmp, which holds %d MB (%d bytes)", formatBytes(total), total, mb, limit),
+			fmt.Sprintf("%d > %d bytes of ephemeral storage", total, limit))
+	}
+}

@@ -66,3 +66,36 @@ func TestPythonPathFolderMissing(t *testing.T) {
 		t.Errorf("message %q, want %q", fs[0].Message, want)
 	}
 }
+
+// TestEphemeralStorage: what a function unpacks into /tmp must fit its
+// ephemeral storage: 512 MB by default, the function's setting otherwise.
+func TestEphemeralStorage(t *testing.T) {
+	tests := []struct {
+		unpacked int64
+		mb       int
+		want     string // the LK164 message, "" for none
+	}{
+		{536_870_912, 0, ""},
+		{536_870_913, 0, "unpacks 512.0 MiB (536870913 bytes) into /tmp, which holds 512 MB (536870912 bytes)"},
+		{536_870_913, 1024, ""},
+		{2_000_000_000, 1024, "unpacks 1907.3 MiB (2000000000 bytes) into /tmp, which holds 1024 MB (1073741824 bytes)"},
+	}
+	for _, tt := range tests {
+		b := &Bundle{Name: "fn", Target: target(t, "python3.12-x86_64"), Env: Environment{EphemeralStorageMB: tt.mb}}
+		b.AddFunction(sized("fn", layers.KindFunction, map[string]int64{"handler.py": 10, ".requirements.zip": 1_000}))
+		b.Mounts = append(b.Mounts, Mount{Path: "/tmp/sls-py-req", PythonPath: true,
+			Artifact: sized("fn/.requirements.zip", layers.KindFunction, map[string]int64{"big/data.bin": tt.unpacked})})
+		var got string
+		for _, f := range Check(b) {
+			if f.Rule == RuleEphemeral {
+				if f.Artifact != "fn/.requirements.zip" {
+					t.Errorf("LK164 on %q, want the nested zip", f.Artifact)
+				}
+				got = f.Message
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%d bytes, %d MB: LK164 %q, want %q", tt.unpacked, tt.mb, got, tt.want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ const (
 	RuleSizeDirect      = "LK161"
 	RuleLayerCount      = "LK162"
 	RuleSizeImage       = "LK163"
+	RuleEphemeral       = "LK164"
 	RuleSecret          = "LK170"
 	RuleDeadWeight      = "LK180"
 	RuleZipUnsafePath   = "LK190"
@@ -187,6 +188,11 @@ var rules = []Rule{
 		Symptom: "image deploy fails",
 		Fix:     "shrink the dependencies",
 		Details: "Container images are limited to 10 GB uncompressed."},
+	{ID: RuleEphemeral, Name: "ephemeral-storage", Severity: Error,
+		Summary: "content unpacked into /tmp at start is larger than the function's ephemeral storage",
+		Symptom: "the function fails at start, unpacking: 'OSError: [Errno 28] No space left on device' (serverless-python-requirements' unzip_requirements)",
+		Fix:     "raise the function's EphemeralStorage (up to 10,240 MB), slim the requirements (slim: true), or use a layer (layer: true) instead of zip: true",
+		Details: "serverless-python-requirements' zip: true packs the requirements into .requirements.zip inside the function's code; unzip_requirements unpacks it to /tmp/sls-py-req on the first start. /tmp holds 512 MB (536,870,912 bytes) unless the function's EphemeralStorage.Size (or --ephemeral-storage) says more. check reads the nested zip with every file rule and compares its unzipped size with that."},
 	{ID: RuleSecret, Name: "secret", Severity: Error,
 		Summary: "secret packaged: environment file, credentials or private key",
 		Symptom: "anyone who can download the function or layer can read it",

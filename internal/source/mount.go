@@ -42,6 +42,9 @@ func ParseMount(s string) (MountSpec, error) {
 // size, which the package's limit does not count.
 func addMounts(bundles []*lint.Bundle, req Request, res *Result, load func(string, layers.Kind) (*lint.Artifact, error)) error {
 	for _, b := range bundles {
+		if req.EphemeralStorageMB > 0 {
+			b.Env.EphemeralStorageMB = req.EphemeralStorageMB
+		}
 		if len(req.Env) > 0 {
 			vars := maps.Clone(b.Env.Variables)
 			if vars == nil {

@@ -13,9 +13,9 @@ import (
 // other functions may share.
 func TestEnvOverTemplate(t *testing.T) {
 	tmpl := map[string]string{"PYTHONPATH": "/opt/x", "STAGE": "prod"}
-	b := &lint.Bundle{Env: lint.Environment{Variables: tmpl}}
+	b := &lint.Bundle{Env: lint.Environment{Variables: tmpl, EphemeralStorageMB: 1024}}
 	bare := &lint.Bundle{}
-	err := addMounts([]*lint.Bundle{b, bare}, Request{Env: map[string]string{"PYTHONPATH": "/mnt/deps/python"}}, &Result{}, func(string, layers.Kind) (*lint.Artifact, error) {
+	err := addMounts([]*lint.Bundle{b, bare}, Request{Env: map[string]string{"PYTHONPATH": "/mnt/deps/python"}, EphemeralStorageMB: 2048}, &Result{}, func(string, layers.Kind) (*lint.Artifact, error) {
 		t.Fatal("nothing to load")
 		return nil, nil
 	})
@@ -27,6 +27,9 @@ func TestEnvOverTemplate(t *testing.T) {
 	}
 	if want := map[string]string{"PYTHONPATH": "/mnt/deps/python"}; !maps.Equal(bare.Env.Variables, want) {
 		t.Errorf("bare %v, want %v", bare.Env.Variables, want)
+	}
+	if b.Env.EphemeralStorageMB != 2048 || bare.Env.EphemeralStorageMB != 2048 {
+		t.Errorf("ephemeral storage %d and %d MB, want 2048 from the flag", b.Env.EphemeralStorageMB, bare.Env.EphemeralStorageMB)
 	}
 	if tmpl["PYTHONPATH"] != "/opt/x" {
 		t.Errorf("the template's map changed: %v", tmpl)

@@ -55,6 +55,10 @@ type Request struct {
 	// Env sets the function's environment variables in every bundle, over
 	// those a deployment framework's template sets.
 	Env map[string]string
+	// EphemeralStorageMB sets every function's /tmp size in MB, over a
+	// template's EphemeralStorage; 0 keeps the template's, or Lambda's
+	// default of 512.
+	EphemeralStorageMB int
 }
 
 // Result is what a check run found.
@@ -177,6 +181,9 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 			b.AddFunction(a)
 		}
 		bundles = append(bundles, b)
+	}
+	if err := nestedRequirements(ctx, bundles, res, load); err != nil {
+		return nil, nil, err
 	}
 	if err := addMounts(bundles, req, res, load); err != nil {
 		return nil, nil, err
