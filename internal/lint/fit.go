@@ -454,6 +454,11 @@ func fitOptions(b *Bundle, rt *layers.Runtime, files []fitFile, ts tallies, tota
 		names[i] = fmt.Sprintf("%s (%s)", p.Path, formatBytes(p.Bytes))
 	}
 	list := strings.Join(names, ", ")
+	if total < limit {
+		return append(opts,
+			FitOption{Kind: FitEFS, BytesAfter: total, Fits: true, How: "not needed: the package fits as it is"},
+			FitOption{Kind: FitSplit, BytesAfter: total, Fits: true, How: "not needed: the package fits as it is"})
+	}
 	if list == "" {
 		list = "no package folders to move"
 	}
@@ -484,31 +489,46 @@ func movable(files []fitFile) []Place {
 }
 
 // efsEnv says which environment variables reach packages moved to the
-// EFS mount.
+// EFS mount, each copied to the same path below EFSMountPath: the folders
+// that held them go on PYTHONPATH (Python) or NODE_PATH (Node.js), and a
+// moved lib/ on LD_LIBRARY_PATH after the function's search path.
 func efsEnv(b *Bundle, rt *layers.Runtime, moved []Place) string {
-	var env []string
 	family := ""
 	if rt != nil {
 		family = rt.Family()
 	}
-	lib := false
-	for _, p := range moved {
-		_, rel, _ := strings.Cut(p.Path, ": ")
-		if strings.HasPrefix(rel, "lib/") {
-			lib = true
+	var pyPath, nodePath, libPath []string
+	addTo := func(list *[]string, dir string) {
+		if d := EFSMountPath + "/" + dir; !slices.Contains(*list, d) {
+			*list = append(*list, d)
 		}
 	}
-	switch family {
-	case "python":
-		env = append(env, "PYTHONPATH="+EFSMountPath+"/python (copy the folders as they are under python/)")
-	case "nodejs":
-		env = append(env, "NODE_PATH="+EFSMountPath+"/node_modules")
+	for _, p := range moved {
+		_, rel, _ := strings.Cut(p.Path, ": ")
+		dir := path.Dir(rel)
+		switch {
+		case rel == "lib" || strings.HasPrefix(rel, "lib/"):
+			addTo(&libPath, "lib")
+		case family == "nodejs" && path.Base(dir) == "node_modules":
+			addTo(&nodePath, dir)
+		case family == "nodejs" && strings.HasPrefix(path.Base(dir), "@"):
+			addTo(&nodePath, path.Dir(dir))
+		case family == "python" && dir != ".":
+			addTo(&pyPath, dir)
+		}
 	}
-	if lib {
-		env = append(env, "LD_LIBRARY_PATH="+strings.Join(b.SearchPath(), ":")+":"+EFSMountPath+"/lib")
+	var env []string
+	if len(pyPath) > 0 {
+		env = append(env, "PYTHONPATH="+strings.Join(pyPath, ":"))
+	}
+	if len(nodePath) > 0 {
+		env = append(env, "NODE_PATH="+strings.Join(nodePath, ":"))
+	}
+	if len(libPath) > 0 {
+		env = append(env, "LD_LIBRARY_PATH="+strings.Join(append(slices.Clone(b.SearchPath()), libPath...), ":"))
 	}
 	if len(env) == 0 {
 		return "point the runtime at " + EFSMountPath
 	}
-	return "set " + strings.Join(env, " and ")
+	return "copy each to the same path below " + EFSMountPath + " and set " + strings.Join(env, " and ")
 }

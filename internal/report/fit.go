@@ -84,7 +84,13 @@ func writeNearFits(b *strings.Builder, r *Report) {
 		if fit.Function != "" {
 			name = "function " + fit.Function
 		}
-		fmt.Fprintf(b, "\n%s: near Lambda's unzipped limit\n", Printable(name))
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(b, "%s: near Lambda's unzipped limit\n", Printable(name))
 		writeFit(b, "", fit)
+		if len(r.Findings) == 0 {
+			b.WriteByte('\n') // before the summary line, as findings have
+		}
 	}
 }

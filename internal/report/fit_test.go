@@ -55,3 +55,26 @@ func TestFitTable(t *testing.T) {
 		t.Errorf("summary.fit: %s", b.String())
 	}
 }
+
+// TestNearFitTable: a bundle near the limit but not over it has no LK160
+// finding; its fit report follows the findings.
+func TestNearFitTable(t *testing.T) {
+	r := New(nil, 1, 1, nil, lint.Error)
+	r.Summary.Fit = []*lint.Fit{{Bundle: "dist", Limit: 262_144_000, Total: 240_000_000, Savings: []lint.Saving{},
+		Options: []lint.FitOption{{Kind: lint.FitSlim, BytesAfter: 240_000_000, Fits: true, How: "layerkit build --slim"}}}}
+	var b bytes.Buffer
+	if err := Text(&b, r, false); err != nil {
+		t.Fatal(err)
+	}
+	want := `dist: near Lambda's unzipped limit
+          fit: 240,000,000 bytes of 262,144,000, within a tenth of the limit
+            removable          bytes   files
+            option  bytes after  fits  how
+            slim    240,000,000  yes   layerkit build --slim
+
+no findings in 1 artifact, 1 file
+`
+	if got := b.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
