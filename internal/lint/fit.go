@@ -471,8 +471,10 @@ func fitOptions(b *Bundle, rt *layers.Runtime, files []fitFile, ts tallies, tota
 }
 
 // movable returns the package's installed packages (site-packages,
-// node_modules, python/ entries, lib/) by size, largest first, each with
-// the artifact it is in: what an EFS mount or a split can take away.
+// node_modules, python/ entries, lib/) by size, largest first, each by the
+// absolute path it has on Lambda ("/opt/python/scipy"), what every layer
+// holding it puts there counted together: what an EFS mount or a split can
+// take away.
 func movable(files []fitFile) []Place {
 	by := map[string]int64{}
 	for _, ff := range files {
@@ -483,7 +485,8 @@ func movable(files []fitFile) []Place {
 		if c == ff.f.Path && !strings.Contains(c, "/") {
 			continue // a top-level file of the code: the function itself
 		}
-		by[ff.a.Name+": "+c] += ff.f.Size
+		root := strings.TrimSuffix(ff.abs, "/"+ff.f.Path)
+		by[root+"/"+c] += ff.f.Size
 	}
 	return largest(by, len(by))
 }
@@ -504,7 +507,10 @@ func efsEnv(b *Bundle, rt *layers.Runtime, moved []Place) string {
 		}
 	}
 	for _, p := range moved {
-		_, rel, _ := strings.Cut(p.Path, ": ")
+		rel, ok := strings.CutPrefix(p.Path, LayerRoot+"/")
+		if !ok {
+			rel = strings.TrimPrefix(p.Path, TaskRoot+"/")
+		}
 		dir := path.Dir(rel)
 		switch {
 		case rel == "lib" || strings.HasPrefix(rel, "lib/"):
@@ -530,5 +536,10 @@ func efsEnv(b *Bundle, rt *layers.Runtime, moved []Place) string {
 	if len(env) == 0 {
 		return "point the runtime at " + EFSMountPath
 	}
-	return "copy each to the same path below " + EFSMountPath + " and set " + strings.Join(env, " and ")
+	example := moved[0].Path
+	rel, ok := strings.CutPrefix(example, LayerRoot+"/")
+	if !ok {
+		rel = strings.TrimPrefix(example, TaskRoot+"/")
+	}
+	return fmt.Sprintf("copy each below %s as it sits below /opt or /var/task (%s to %s/%s) and set %s", EFSMountPath, example, EFSMountPath, rel, strings.Join(env, " and "))
 }
