@@ -100,8 +100,13 @@ type FitOptions struct {
 
 // DefaultMaxHashBytes is how many bytes FitOf reads at most to find
 // identical files: groups of files of the same size are compared largest
-// first until the next group would pass it.
+// first, skipping a group that would pass it.
 const DefaultMaxHashBytes = 512 << 20
+
+// maxHashFiles bounds how many files FitOf opens to find identical ones:
+// thousands of small files of colliding sizes cost an open each (an inflate
+// from a zip) for a few bytes of saving.
+const maxHashFiles = 20_000
 
 // NearLimit reports whether a package of total unzipped bytes is over
 // Lambda's limit or within a tenth of it: when check makes a fit report.
@@ -373,8 +378,8 @@ func largest(m map[string]int64, n int) []Place {
 }
 
 // duplicates counts files packaged more than once with the same content:
-// only files whose sizes collide are read, largest sizes first, until
-// opts.MaxHashBytes would be passed. Each group of n identical files can
+// only files whose sizes collide are read, largest sizes first, at most
+// opts.MaxHashBytes and maxHashFiles of them. Each group of n identical files can
 // lose n-1 of them.
 func duplicates(files []fitFile, opts FitOptions, ts tallies) error {
 	budget := cmp.Or(opts.MaxHashBytes, DefaultMaxHashBytes)
@@ -391,13 +396,18 @@ func duplicates(files []fitFile, opts FitOptions, ts tallies) error {
 		}
 	}
 	slices.SortFunc(sizes, func(a, b int64) int { return cmp.Compare(b, a) })
+	opened := 0
 	for _, s := range sizes {
 		idx := bySize[s]
 		cost := s * int64(len(idx))
+		if opened+len(idx) > maxHashFiles {
+			break // smaller groups save less
+		}
 		if cost > budget {
 			continue // a smaller group may still fit in what is left
 		}
 		budget -= cost
+		opened += len(idx)
 		seen := map[[sha256.Size]byte]bool{}
 		for _, i := range idx {
 			sum, err := hashFile(files[i], opts)

@@ -174,3 +174,25 @@ func TestFitNodeSDK(t *testing.T) {
 		}
 	}
 }
+
+// TestFitDuplicatesBounded: with too small a budget for the 7,000,000-byte
+// group, no identical files are found and nothing is read.
+func TestFitDuplicatesBounded(t *testing.T) {
+	opened := 0
+	open := func(a *Artifact, p string) (io.ReadCloser, error) {
+		opened++
+		return fakeOpen(a, p)
+	}
+	fit, err := FitOf(fitBundle(), FitOptions{Open: open, MaxHashBytes: 20_999_999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range fit.Savings {
+		if s.Kind == SavingDuplicate {
+			t.Errorf("duplicates %+v past the budget", s)
+		}
+	}
+	if opened != 0 {
+		t.Errorf("%d files opened, want 0", opened)
+	}
+}
