@@ -11,10 +11,12 @@
 // framework outputs and images) turns inputs into bundles and sets the facts
 // the rules use, such as whether an archive goes in the request.
 //
-// Load is the only I/O: it reads an fstree.Tree, each file's first bytes
+// Load is the only I/O besides FitOf, which reads files of the same size
+// through the opener it is given to find identical ones. Load reads an fstree.Tree, each file's first bytes
 // and, for ELF objects and wheel metadata, the little more the rules need,
 // in parallel, touching each file once, with memory that follows the data
 // read, never sizes an archive declares. Check is pure: rules over a Bundle
-// give Findings. Findings are data, each with a stable rule ID that
+// give Findings; FitOf says, for a package near Lambda's size limit, what
+// could go and which ways out fit. Findings are data, each with a stable rule ID that
 // `layerkit explain` describes; an error is returned only for I/O.
 package lint

@@ -6,5 +6,7 @@
 // (where each artifact is mounted, whether its zip goes in a request, the
 // function's environment).
 //
-// It does not deploy or call AWS, and it never writes.
+// It does not deploy or call AWS, and it writes nothing but a temporary
+// copy of a zip nested in a zip (serverless-python-requirements'
+// .requirements.zip), removed once read.
 package source
