@@ -65,6 +65,15 @@ each version once (GetLayerVersion, with the AWS credentials publish uses)
 into a cache keyed by its CodeSha256, and checks it.
 --runtime/--arch then select functions.
 
+A function over Lambda's 262,144,000-byte unzipped limit, or within a tenth
+of it, gets a fit report: removable bytes by kind, and whether slimming, a
+container image, moving packages to EFS or splitting the function fits.
+--mount PATH=DIR checks content the function reaches elsewhere (an EFS
+mount) with every rule, not counted in the limit; --env K=V sets the
+function's environment (PYTHONPATH, LD_LIBRARY_PATH). A nested
+.requirements.zip (serverless-python-requirements' zip: true) is read where
+it unpacks, /tmp/sls-py-req, and compared with --ephemeral-storage.
+
 Without --runtime/--arch (and no manifest) layerkit infers what it can and
 says what it assumed. 'layerkit explain RULE' describes each rule.
 
