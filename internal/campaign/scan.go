@@ -40,6 +40,14 @@ type Function struct {
 	// Note explains an image function (no runtime to change) or a runtime
 	// the catalog does not know.
 	Note string `json:"note,omitempty"`
+	// State, StateReasonCode, StateReason, LastUpdateStatus and ImageURI
+	// come from GetFunction (ListFunctions leaves them out): ReadStates
+	// fills them in; Scan alone leaves them empty.
+	State            string `json:"state"`
+	StateReasonCode  string `json:"state_reason_code,omitempty"`
+	StateReason      string `json:"state_reason,omitempty"`
+	LastUpdateStatus string `json:"last_update_status"`
+	ImageURI         string `json:"image_uri,omitempty"`
 }
 
 // Scan lists every function of the regions (all pages), with its runtime's
