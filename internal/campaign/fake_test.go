@@ -413,7 +413,9 @@ func (c regionClient) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...f
 	if fn.InvokeErr != nil {
 		return nil, fn.InvokeErr
 	}
-	if fn.image != "" && (fn.state == ltypes.StateInactive || fn.state == ltypes.StatePending) {
+	// Lambda restores an idle function's code on its first call, and
+	// refuses calls to an image function until it is done.
+	if fn.state == ltypes.StateInactive || (fn.image != "" && fn.state == ltypes.StatePending) {
 		if fn.state == ltypes.StateInactive {
 			fn.state, fn.polls, fn.stateCode, fn.stateReason = ltypes.StatePending, c.f.ActivatePolls, ltypes.StateReasonCodeRestoring, "The function is being restored"
 		}

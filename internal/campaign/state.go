@@ -106,6 +106,10 @@ func Fix(state, code string) string {
 		return "Lambda cannot read its image: give lambda.amazonaws.com ecr:BatchGetImage and ecr:GetDownloadUrlForLayer in the repository's policy (and the repository's KMS key to the execution role), then update the function's code"
 	case string(ltypes.StateReasonCodeInsufficientRolePermissions):
 		return "the execution role cannot be assumed by Lambda or lacks permissions: fix its trust policy (lambda.amazonaws.com) and attached policies, then update the function"
+	case codeArtifactFailed:
+		return "Lambda could not restore its code after it was idle: update the function's code (UpdateFunctionCode, for an image function with its ImageUri) to restore it"
+	case codeArtifactDeleted:
+		return "its code is gone: deploy it again (UpdateFunctionCode)"
 	case string(ltypes.StateReasonCodeInvalidImage):
 		return "Lambda refused the image (a multi-platform index, uncompressed layers, or over 10 GiB unpacked): build a single-platform image with gzip layers (layerkit build --image) and update the function's code"
 	}
