@@ -59,7 +59,9 @@ func TestApplyStateFailures(t *testing.T) {
 		setup func(*fakeLambda, *fakeFn)
 		want  string
 	}{
-		{"image deleted", func(f *fakeLambda, fn *fakeFn) { f.setState(fn, ltypes.StateFailed, ltypes.StateReasonCodeImageDeleted) },
+		{"image deleted", func(f *fakeLambda, fn *fakeFn) {
+			f.setState(fn, ltypes.StateFailed, ltypes.StateReasonCodeImageDeleted)
+		},
 			"(ImageDeleted); its image was deleted from ECR: push the image again"},
 		{"image access denied", func(f *fakeLambda, fn *fakeFn) {
 			f.setState(fn, ltypes.StateFailed, ltypes.StateReasonCodeImageAccessDenied)
