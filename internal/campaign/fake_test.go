@@ -424,7 +424,7 @@ func (c regionClient) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...f
 	if fn.state != ltypes.StateActive {
 		return nil, &ltypes.ResourceNotReadyException{Message: aws.String("The function is not active")}
 	}
-	if fn.SmokeFailsOn == fn.runtime {
+	if fn.SmokeFailsOn != "" && fn.SmokeFailsOn == fn.runtime {
 		return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"),
 			Payload: []byte(`{"errorMessage": "No module named 'imp'", "errorType": "ModuleNotFoundError"}`)}, nil
 	}
