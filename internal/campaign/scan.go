@@ -79,7 +79,7 @@ func Scan(ctx context.Context, client func(region string) ListFunctionsAPI, regi
 					}
 					switch r, ok := layers.LookupRuntime(f.Runtime); {
 					case f.PackageType == "Image":
-						f.Note = "container image: its migration is a new image, not a runtime or layer change"
+						f.Note = "container image: its migration is a new image (campaign plan --image-map or --images), not a runtime or layer change"
 					case !ok:
 						f.Note = fmt.Sprintf("runtime %q is not in the catalog", f.Runtime)
 					default:
