@@ -27,7 +27,8 @@ func TestCampaignPlanImageUsage(t *testing.T) {
 
 // TestCampaignPlanImagesMoto plans two image functions in moto_server, one
 // through --image-map and one through a build's manifest (--images), and
-// one the build has no image for.
+// one the build has no image for (blocked); applies the plan and rolls it
+// back, reading each function's ImageUri back after each.
 func TestCampaignPlanImagesMoto(t *testing.T) {
 	ep, account, cfg := awstest.Moto(t)
 	lc := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = "eu-west-1" })
@@ -73,5 +74,29 @@ func TestCampaignPlanImagesMoto(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "image -> image") || !strings.Contains(r.stdout, "BLOCKED: no image for "+reg+"legacy") {
 		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	image := func(name string) string {
+		out, err := lc.GetFunction(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Code.ImageUri)
+	}
+	env := map[string]string{"AWS_ENDPOINT_URL": ep}
+	if r := runCLI(t, env, "campaign", "apply", plan, "--activate-wait", "10s"); r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for name, want := range map[string]string{"api": want["api"], "worker": want["worker"], "legacy": reg + "legacy:v1"} {
+		if got := image(name); got != want {
+			t.Errorf("after apply %s runs %s, want %s", name, got, want)
+		}
+	}
+	if r := runCLI(t, env, "campaign", "rollback", "--journal", strings.TrimSuffix(plan, ".json")+".journal"); r.code != 0 {
+		t.Fatalf("rollback: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, name := range []string{"api", "worker", "legacy"} {
+		if got := image(name); got != reg+name+":v1" {
+			t.Errorf("after rollback %s runs %s", name, got)
+		}
 	}
 }
