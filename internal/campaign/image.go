@@ -100,6 +100,10 @@ func planImage(ctx context.Context, lc LambdaAPI, s Step, o PlanOptions) (Step, 
 	}
 	s.Notes = append(s.Notes, fmt.Sprintf("image %s -> %s (%s), architecture %s -> %s: UpdateFunctionCode{ImageUri, Architectures}, then wait for Active",
 		s.Current.ImageURI, ref, how, s.Current.Arch, s.Target.Arch))
+	if resolved := aws.ToString(out.Code.ResolvedImageUri); !strings.Contains(s.Current.ImageURI, "@") && resolved != "" {
+		s.Notes = append(s.Notes, fmt.Sprintf("the function names its image by tag (%s, now %s): rollback sets the tag again, and Lambda resolves it again; "+
+			"if the tag has moved by then, restore %s by hand", s.Current.ImageURI, resolved, resolved))
+	}
 	if how == "--image-map" {
 		s.Notes = append(s.Notes, fmt.Sprintf("Lambda does not check an image's platform against the function's architecture: %s must be built for %s, or every call fails (exec format error)", ref, s.Target.Arch))
 	}

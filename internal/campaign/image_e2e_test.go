@@ -57,6 +57,9 @@ func TestImageCampaignAgainstMoto(t *testing.T) {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
+	if n := strings.Join(steps["api"].Notes, "\n"); !strings.Contains(n, "the function names its image by tag ("+reg+"api:v1, now "+reg+"api@sha256:") {
+		t.Errorf("api's notes do not give the digest its tag names now:\n%s", n)
+	}
 	if b := steps["legacy"].Blockers; len(b) != 1 || !strings.Contains(b[0], "--image-map "+reg+"legacy=IMAGE") || !strings.Contains(b[0], "python3.12/arm64 only") {
 		t.Errorf("legacy's blockers: %q", b)
 	}
