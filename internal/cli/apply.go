@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -146,6 +147,7 @@ else changed since the campaign is not touched unless --force.`,
 func addApplyFlags(cmd *cobra.Command, opts *CampaignApplyOptions) {
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "the campaign's journal (apply default: PLAN with .journal in place of .json)")
 	cmd.Flags().IntVar(&opts.Apply.Concurrency, "concurrency", 4, "functions changed at once")
+	cmd.Flags().DurationVar(&opts.Apply.ActivateWait, "activate-wait", 5*time.Minute, "how long to retry a function Lambda is restoring after weeks idle (CodeArtifactUserPendingException)")
 	cmd.Flags().Float64Var(&opts.Apply.Rate, "rate", campaign.DefaultRate, "Lambda control-plane calls per second and region (the account's quota is 15, shared)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "summary format: text or json")
 	cmd.Flags().StringVar(&opts.StageBucket, "stage-bucket", "", "S3 `BUCKET` for code over Lambda's 50 MB direct upload when its architecture changes ({region} in it becomes the function's region)")
