@@ -212,7 +212,7 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
 	}
 	if !o.DryRun && len(rs) > 0 {
-		if werr := saveResults(o.Dist, o.Manifest, rs); werr != nil && err == nil {
+		if werr := saveResults(o.Dist, o.Manifest, rs, nil); werr != nil && err == nil {
 			err = werr
 		}
 	}
@@ -251,26 +251,41 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 	return nil
 }
 
-// saveResults merges rs into DIST/published.json: entries for other
-// regions stay, entries for artifacts no longer built go.
-func saveResults(dist string, m *layers.Manifest, rs []publish.Result) error {
+// saveResults merges rs and code into DIST/published.json: entries for
+// other regions (and other buckets) stay, entries for artifacts no longer
+// built go.
+func saveResults(dist string, m *layers.Manifest, rs []publish.Result, code []publish.Code) error {
 	current := map[string]bool{}
 	for _, a := range m.Artifacts {
-		current[publish.ArtifactID(a)] = true
+		if a.Kind == layers.KindFunction {
+			current[a.Name] = true
+		} else {
+			current[publish.ArtifactID(a)] = true
+		}
 	}
 	fresh := map[string]bool{}
 	for _, r := range rs {
 		fresh[r.Artifact+"@"+r.Region] = true
 	}
-	var merged []publish.Result
+	for _, c := range code {
+		fresh["code "+c.Name+"@"+c.URI()] = true
+	}
+	var merged publish.Published
 	if old, err := publish.ReadResults(filepath.Join(dist, publish.PublishedFile)); err == nil {
 		for _, r := range old.Layers {
 			if current[r.Artifact] && !fresh[r.Artifact+"@"+r.Region] {
-				merged = append(merged, r)
+				merged.Layers = append(merged.Layers, r)
+			}
+		}
+		for _, c := range old.Functions {
+			if current[c.Name] && !fresh["code "+c.Name+"@"+c.URI()] {
+				merged.Functions = append(merged.Functions, c)
 			}
 		}
 	}
-	return publish.WriteResults(dist, append(merged, rs...))
+	merged.Layers = append(merged.Layers, rs...)
+	merged.Functions = append(merged.Functions, code...)
+	return publish.WriteResults(dist, merged)
 }
 
 // PruneOptions are the parsed flags of `layerkit prune`.

@@ -36,6 +36,10 @@ type Options struct {
 	// Lambda reads layer content only from a bucket in its own region.
 	// Empty sends zips under the direct-upload limit in the request.
 	Bucket string
+	// CodeBucket is where UploadCode puts function code instead of
+	// Bucket: with "{region}", one bucket per region; without, one central
+	// bucket in any region (for S3 replication or other accounts' reads).
+	CodeBucket string
 	// Prefix starts every S3 key.
 	Prefix string
 	// Names maps an artifact name ("deps-python3.12-arm64") to the layer
@@ -85,9 +89,11 @@ type Result struct {
 	Planned string `json:"planned,omitempty"`
 }
 
-// Published is the published.json document.
+// Published is the published.json document: the layer versions, and
+// where the function's code is in S3.
 type Published struct {
-	Layers []Result `json:"layers"`
+	Layers    []Result `json:"layers"`
+	Functions []Code   `json:"functions,omitempty"`
 }
 
 // PublishedFile is the name of the results file in the build output.
