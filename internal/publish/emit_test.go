@@ -310,3 +310,21 @@ output "code" { value = var.layerkit_code["us-east-1"] }
 		t.Errorf("terraform read code %v", c)
 	}
 }
+
+// TestREADMEShowsTheTerraformModule: README's Terraform snippets are the
+// files TestTerraformReadsTFVars checks, verbatim.
+func TestREADMEShowsTheTerraformModule(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"variables.tf", "main.tf"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "terraform", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(readme, append(append([]byte("```hcl\n"), b...), "```\n"...)) {
+			t.Errorf("README does not show testdata/terraform/%s verbatim", f)
+		}
+	}
+}
