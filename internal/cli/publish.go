@@ -388,8 +388,8 @@ func publishText(opts *PublishOptions, rs []publish.Result, code []publish.Code,
 }
 
 // saveResults merges rs and code into DIST/published.json: entries for
-// other regions (and other buckets) stay, entries for artifacts no longer
-// built go.
+// other regions (and, for code, other buckets) stay; entries for artifacts
+// no longer built, and older code in a bucket this run wrote to, go.
 func saveResults(dist string, m *layers.Manifest, rs []publish.Result, code []publish.Code) error {
 	current := map[string]bool{}
 	for _, a := range m.Artifacts {
@@ -404,7 +404,7 @@ func saveResults(dist string, m *layers.Manifest, rs []publish.Result, code []pu
 		fresh[r.Artifact+"@"+r.Region] = true
 	}
 	for _, c := range code {
-		fresh["code "+c.Name+"@"+c.URI()] = true
+		fresh["code "+c.Name+"@"+c.Bucket] = true
 	}
 	var merged publish.Published
 	if old, err := publish.ReadResults(filepath.Join(dist, publish.PublishedFile)); err == nil {
@@ -414,7 +414,7 @@ func saveResults(dist string, m *layers.Manifest, rs []publish.Result, code []pu
 			}
 		}
 		for _, c := range old.Functions {
-			if current[c.Name] && !fresh["code "+c.Name+"@"+c.URI()] {
+			if current[c.Name] && !fresh["code "+c.Name+"@"+c.Bucket] {
 				merged.Functions = append(merged.Functions, c)
 			}
 		}

@@ -269,3 +269,29 @@ func TestPublishCodeAndEmitMoto(t *testing.T) {
 		t.Errorf("published.json keeps the per-region objects beside the central one: %+v", saved.Functions)
 	}
 }
+
+// TestSaveResultsReplacesOlderCode: code rebuilt (a new key) in the same
+// bucket replaces the entry for the old key; another bucket's entry stays.
+func TestSaveResultsReplacesOlderCode(t *testing.T) {
+	dist := builtExample(t)
+	m, _, err := loadBuild(dist, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []publish.Code{{Name: "main", Region: "eu-west-1", Bucket: "a-eu-west-1", Key: "functions/main/old.zip"},
+		{Name: "main", Region: "eu-central-1", Bucket: "central", Key: "functions/main/old.zip"}}
+	if err := saveResults(dist, m, nil, old); err != nil {
+		t.Fatal(err)
+	}
+	fresh := []publish.Code{{Name: "main", Region: "eu-west-1", Bucket: "a-eu-west-1", Key: "functions/main/new.zip"}}
+	if err := saveResults(dist, m, nil, fresh); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := publish.ReadResults(filepath.Join(dist, publish.PublishedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := saved.Functions; len(got) != 2 || got[0].Bucket != "central" || got[1].Key != "functions/main/new.zip" {
+		t.Errorf("functions = %+v", got)
+	}
+}
