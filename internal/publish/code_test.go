@@ -160,3 +160,15 @@ func TestUploadCodeDryRun(t *testing.T) {
 		t.Errorf("dry run called AWS: %v", c.Calls)
 	}
 }
+
+// TestUploadCodeLegacyEUBucket: S3 answers "EU" for the location of old
+// eu-west-1 buckets; that is eu-west-1.
+func TestUploadCodeLegacyEUBucket(t *testing.T) {
+	c, o := fake.New(), options(t)
+	c.CreateBucket("old-code", "EU")
+	o.CodeBucket, o.Regions = "old-code", []string{"us-east-1"}
+	rs, err := publish.UploadCode(t.Context(), c.Clients(), o)
+	if err != nil || len(rs) != 1 || rs[0].Region != "eu-west-1" {
+		t.Errorf("results %+v, %v; want the code in eu-west-1", rs, err)
+	}
+}

@@ -411,16 +411,12 @@ func sameVersion(v *lambda.GetLayerVersionOutput, a layers.Artifact, desc, licen
 // upload puts the zip at s3://bucket/key unless an object with the same
 // SHA-256 is there already. The bucket must be in the region.
 func upload(ctx context.Context, sc S3API, o Options, region, bucket, key, zipPath string, a layers.Artifact, name string) error {
-	loc, err := sc.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+	br, err := bucketRegion(ctx, sc, bucket)
 	if err != nil {
 		return inRegion(region, "reading the region of bucket "+bucket, err)
 	}
-	bucketRegion := string(loc.LocationConstraint)
-	if bucketRegion == "" {
-		bucketRegion = "us-east-1" // S3 answers no constraint for us-east-1
-	}
-	if bucketRegion != region {
-		return fmt.Errorf("bucket %s is in %s, but Lambda in %s reads layer content only from a bucket in its own region: use a bucket per region, such as --bucket 'artifacts-{region}'", bucket, bucketRegion, region)
+	if br != region {
+		return fmt.Errorf("bucket %s is in %s, but Lambda in %s reads layer content only from a bucket in its own region: use a bucket per region, such as --bucket 'artifacts-{region}'", bucket, br, region)
 	}
 	head, err := sc.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: s3types.ChecksumModeEnabled})
 	if err == nil && aws.ToString(head.ChecksumSHA256) == a.CodeSHA256 {
