@@ -269,18 +269,18 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 	if codeLocal {
 		fmt.Fprintln(opts.IO.ErrOut, "note: the function's code stays local: give --bucket or --code-bucket to put it in S3 for a deployment to read")
 	}
-	var emitted []emitted
+	var emits []emitted
 	h := publish.NewHandoff(o.Manifest, o.Regions, rs, code)
 	for _, e := range opts.Emit {
 		if o.DryRun {
 			for _, f := range e.Files(o.Regions) {
-				emitted = append(emitted, emitted1(e, f, false))
+				emits = append(emits, emitted{Format: e.Format, File: f})
 			}
 			continue
 		}
 		files, err := e.Write(h)
 		for _, f := range files {
-			emitted = append(emitted, emitted1(e, f, true))
+			emits = append(emits, emitted{Format: e.Format, File: f, Written: true})
 		}
 		if err != nil {
 			return err
@@ -290,9 +290,9 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 		if rs == nil {
 			rs = []publish.Result{}
 		}
-		return writeJSON(opts.IO.Out, publishOutput{Published: publish.Published{Layers: rs, Functions: code}, Emitted: emitted})
+		return writeJSON(opts.IO.Out, publishOutput{Published: publish.Published{Layers: rs, Functions: code}, Emitted: emits})
 	}
-	return publishText(opts, rs, code, emitted)
+	return publishText(opts, rs, code, emits)
 }
 
 // publishOutput is the JSON document publish prints: published.json's,
@@ -302,14 +302,11 @@ type publishOutput struct {
 	Emitted []emitted `json:"emitted,omitempty"`
 }
 
+// emitted is one file --emit wrote, or would write on a dry run.
 type emitted struct {
 	Format  publish.EmitFormat `json:"format"`
 	File    string             `json:"file"`
 	Written bool               `json:"written"`
-}
-
-func emitted1(e publish.Emit, file string, written bool) emitted {
-	return emitted{Format: e.Format, File: file, Written: written}
 }
 
 func hasLayers(m *layers.Manifest) bool {
