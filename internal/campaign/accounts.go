@@ -168,7 +168,8 @@ func overFleet(ctx context.Context, accounts []Account, regions []string, connec
 }
 
 // ScanAccounts is Scan over the regions of every account, side by side,
-// each account-region held to o.Rate calls a second. The functions are
+// each account-region held to o.Rate calls a second, with each function's
+// state read as ReadStates reads it. The functions are
 // sorted by account, then as Scan sorts them. An account that cannot be
 // reached or read is left out and named in the error, an AccountErrors
 // returned with the other accounts' functions.
@@ -179,6 +180,9 @@ func ScanAccounts(ctx context.Context, accounts []Account, connect Connect, regi
 	}
 	failed, err := overFleet(ctx, accounts, regions, connect, o, func(ctx context.Context, acct int, region string, api FleetAPI) error {
 		fs, err := Scan(ctx, func(string) ListFunctionsAPI { return api }, []string{region}, now)
+		if err == nil {
+			err = ReadStates(ctx, func(string) GetFunctionAPI { return api }, fs)
+		}
 		per[acct][slices.Index(regions, region)] = fs
 		return err
 	})

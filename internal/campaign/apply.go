@@ -52,6 +52,11 @@ type ApplyOptions struct {
 	PollMin, PollMax time.Duration
 	// MaxWait bounds each wait; 0 means 15 minutes.
 	MaxWait time.Duration
+	// ActivateWait bounds how long a call Lambda refuses with
+	// CodeArtifactUserPendingException (an image function idle for weeks,
+	// being restored) is retried, from the first refusal; 0 means 5
+	// minutes (Lambda restores one in about a minute or two).
+	ActivateWait time.Duration
 	// Backoff is the first wait after a throttled call, doubled each time
 	// up to 30 s; 0 means 1 s.
 	Backoff time.Duration
@@ -244,6 +249,9 @@ func newApplier(clients func(account, region string) ApplyAPI, j *Journal, o App
 	o.PollMax = max(o.PollMax, o.PollMin)
 	if o.MaxWait <= 0 {
 		o.MaxWait = 15 * time.Minute
+	}
+	if o.ActivateWait <= 0 {
+		o.ActivateWait = 5 * time.Minute
 	}
 	if o.Backoff <= 0 {
 		o.Backoff = time.Second

@@ -11,12 +11,13 @@ import (
 	"github.com/layerkit/layerkit/layers"
 )
 
-// between reports whether each of live's runtime, architecture and layers
-// is what was recorded or what the campaign set: a state layerkit itself
-// may have left, not a change by someone else.
+// between reports whether each of live's runtime, architecture, layers and
+// image is what was recorded or what the campaign set: a state layerkit
+// itself may have left, not a change by someone else.
 func between(live, rec, target Config) bool {
 	return (live.Runtime == rec.Runtime || live.Runtime == target.Runtime) && (live.Arch == rec.Arch || live.Arch == target.Arch) &&
-		(slices.Equal(live.Layers, rec.Layers) || slices.Equal(live.Layers, target.Layers))
+		(slices.Equal(live.Layers, rec.Layers) || slices.Equal(live.Layers, target.Layers)) &&
+		(live.ImageURI == rec.ImageURI || live.ImageURI == target.ImageURI)
 }
 
 // configOf reads a function's runtime, architecture and layers as a plan
@@ -35,11 +36,15 @@ func configOf(c *ltypes.FunctionConfiguration) Config {
 // Equal reports whether two configurations are the same; layer order
 // counts, as it does on Lambda.
 func (c Config) Equal(d Config) bool {
-	return c.Runtime == d.Runtime && c.Arch == d.Arch && slices.Equal(c.Layers, d.Layers)
+	return c.Runtime == d.Runtime && c.Arch == d.Arch && slices.Equal(c.Layers, d.Layers) && c.ImageURI == d.ImageURI
 }
 
-// String is c as messages print it: RUNTIME/ARCH with layers [NAME:VERSION, …].
+// String is c as messages print it: RUNTIME/ARCH with layers [NAME:VERSION, …],
+// or "image URI/ARCH" for an image function.
 func (c Config) String() string {
+	if c.ImageURI != "" {
+		return fmt.Sprintf("image %s/%s", c.ImageURI, c.Arch)
+	}
 	ls := make([]string, len(c.Layers))
 	for i, l := range c.Layers {
 		ls[i] = ShortLayer(l)

@@ -145,6 +145,19 @@ type fakeFn struct {
 	// Damaged, when set, is served at the code's address instead of the
 	// code.
 	Damaged []byte
+	// image is an image function's ImageUri; "" for a zip function.
+	image string
+	// stateCode and stateReason explain a Failed or Inactive state.
+	stateCode   ltypes.StateReasonCode
+	stateReason string
+	// failCode is the LastUpdateStatusReasonCode of the running update
+	// that will fail.
+	failCode ltypes.LastUpdateStatusReasonCode
+	// FailImage makes updates to this image fail in Lambda with
+	// ImageAccessDenied.
+	FailImage string
+	// InvokeErr, when set, is what every invocation answers.
+	InvokeErr error
 	// orig is the code the function was made with; the campaign must
 	// never change it.
 	orig []byte
@@ -256,14 +269,17 @@ func (f *fakeLambda) tick(fn *fakeFn) {
 	}
 	switch {
 	case fn.state == ltypes.StatePending:
-		fn.state = ltypes.StateActive
+		fn.state, fn.stateCode, fn.stateReason = ltypes.StateActive, "", ""
 	case fn.last == ltypes.LastUpdateStatusInProgress:
 		f.inFlight--
 		if fn.failing {
 			p := fn.prev
-			fn.runtime, fn.arch, fn.layers = p.runtime, p.arch, p.layers
+			fn.runtime, fn.arch, fn.layers, fn.image = p.runtime, p.arch, p.layers, p.image
 			fn.last, fn.failing = ltypes.LastUpdateStatusFailed, false
 			fn.reason = "InternalError: the runtime could not be set up"
+			if fn.failCode != "" {
+				fn.reason = string(fn.failCode) + ": Lambda was unable to pull the image"
+			}
 		} else {
 			fn.last = ltypes.LastUpdateStatusSuccessful
 		}
@@ -309,9 +325,22 @@ func (c regionClient) GetFunction(ctx context.Context, in *lambda.GetFunctionInp
 	if fn.reason != "" {
 		cfg.LastUpdateStatusReason = aws.String(fn.reason)
 		cfg.LastUpdateStatusReasonCode = ltypes.LastUpdateStatusReasonCodeInternalError
+		if fn.failCode != "" {
+			cfg.LastUpdateStatusReasonCode = fn.failCode
+		}
+	}
+	if fn.stateCode != "" {
+		cfg.StateReasonCode, cfg.StateReason = fn.stateCode, aws.String(fn.stateReason)
 	}
 	for _, l := range fn.layers {
 		cfg.Layers = append(cfg.Layers, ltypes.Layer{Arn: aws.String(l)})
+	}
+	if fn.image != "" {
+		// An image function has no runtime and no code to download;
+		// CodeSha256 is the image's digest.
+		cfg.PackageType, cfg.Runtime, cfg.CodeSha256 = ltypes.PackageTypeImage, "", aws.String(fmt.Sprintf("%x", sha256.Sum256([]byte(fn.image))))
+		return &lambda.GetFunctionOutput{Configuration: cfg, Code: &ltypes.FunctionCodeLocation{RepositoryType: aws.String("ECR"),
+			ImageUri: aws.String(fn.image), ResolvedImageUri: aws.String(fn.image)}}, nil
 	}
 	return &lambda.GetFunctionOutput{Configuration: cfg,
 		Code: &ltypes.FunctionCodeLocation{Location: aws.String(c.f.srv.URL + "/code/" + fn.arn), RepositoryType: aws.String("S3")}}, nil
@@ -326,6 +355,9 @@ func (c regionClient) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateF
 	if err := c.f.refuse(fn); err != nil {
 		c.f.mu.Unlock()
 		return nil, err
+	}
+	if fn.image != "" || in.ImageUri != nil {
+		return c.f.updateImage(fn, in)
 	}
 	code := slices.Clone(in.ZipFile)
 	if in.S3Bucket != nil {
@@ -378,10 +410,21 @@ func (c regionClient) Invoke(ctx context.Context, in *lambda.InvokeInput, _ ...f
 		return nil, err
 	}
 	defer c.f.leave("Invoke", arn)
+	if fn.InvokeErr != nil {
+		return nil, fn.InvokeErr
+	}
+	// Lambda restores an idle function's code on its first call, and
+	// refuses calls to an image function until it is done.
+	if fn.state == ltypes.StateInactive || (fn.image != "" && fn.state == ltypes.StatePending) {
+		if fn.state == ltypes.StateInactive {
+			fn.state, fn.polls, fn.stateCode, fn.stateReason = ltypes.StatePending, c.f.ActivatePolls, ltypes.StateReasonCodeRestoring, "The function is being restored"
+		}
+		return nil, &ltypes.CodeArtifactUserPendingException{Message: aws.String("The function is being restored: retry after a minute or two")}
+	}
 	if fn.state != ltypes.StateActive {
 		return nil, &ltypes.ResourceNotReadyException{Message: aws.String("The function is not active")}
 	}
-	if fn.SmokeFailsOn == fn.runtime {
+	if fn.SmokeFailsOn != "" && fn.SmokeFailsOn == fn.runtime {
 		return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"),
 			Payload: []byte(`{"errorMessage": "No module named 'imp'", "errorType": "ModuleNotFoundError"}`)}, nil
 	}

@@ -28,6 +28,8 @@ type LambdaAPI interface {
 	ListLayerVersions(context.Context, *lambda.ListLayerVersionsInput, ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error)
 	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
 	ListAliases(context.Context, *lambda.ListAliasesInput, ...func(*lambda.Options)) (*lambda.ListAliasesOutput, error)
+	// GetFunction gives an image function's ImageUri.
+	GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
 }
 
 // PlanVersion is the plan format this package writes and reads.
@@ -50,6 +52,9 @@ type Config struct {
 	Runtime string      `json:"runtime"`
 	Arch    layers.Arch `json:"arch"`
 	Layers  []string    `json:"layers"`
+	// ImageURI is an image function's image (its Runtime is empty and it
+	// has no layers); empty for a zip function.
+	ImageURI string `json:"image_uri,omitempty"`
 }
 
 // Step is one function's change.
@@ -112,6 +117,13 @@ type PlanOptions struct {
 	// Map names, for a Lambda layer name, the build layer that replaces
 	// it ("legacy-numpy" -> "deps").
 	Map map[string]string
+	// ImageMap names, for an image repository functions run from, the
+	// image that replaces it ("…/orders" -> "…/orders@sha256:…"); Images
+	// are a layerkit build's image artifacts (layers.Manifest.Images()),
+	// matched to a function by repository and target. With either, every
+	// image function of the regions is planned (see planImage).
+	ImageMap map[string]string
+	Images   []layers.Artifact
 }
 
 // CheckSelect returns an error wrapping path.ErrBadPattern when glob is
@@ -167,8 +179,8 @@ func MakePlan(ctx context.Context, client func(region string) LambdaAPI, o PlanO
 					}
 				}
 				if fc.PackageType == ltypes.PackageTypeImage {
-					if o.Select == "" && len(o.Tags) == 0 {
-						continue // not on the runtime; named only when selected
+					if o.Select == "" && len(o.Tags) == 0 && len(o.ImageMap) == 0 && len(o.Images) == 0 {
+						continue // not on the runtime; named only when selected or images are given
 					}
 				}
 				step, err := planStep(ctx, lc, region, fc, to, o)
@@ -199,8 +211,7 @@ func planStep(ctx context.Context, lc LambdaAPI, region string, fc ltypes.Functi
 		s.Target.Arch = o.Arch
 	}
 	if fc.PackageType == ltypes.PackageTypeImage {
-		s.Blockers = append(s.Blockers, "container image function: its migration is a new image, not a runtime or layer change")
-		return s, nil
+		return planImage(ctx, lc, s, o)
 	}
 	if !to.Supports(s.Target.Arch) {
 		s.Blockers = append(s.Blockers, fmt.Sprintf("%s does not run on %s", to.ID, s.Target.Arch))
@@ -398,6 +409,12 @@ func ReadPlan(path string) (*Plan, error) {
 		}
 		seen[s.ARN] = true
 		if s.Blocked() {
+			continue
+		}
+		if s.Target.ImageURI != "" {
+			if err := checkImageStep(s); err != nil {
+				return nil, fmt.Errorf("%s: %v", where, err)
+			}
 			continue
 		}
 		if _, err := layers.ParseRuntime(s.Target.Runtime); err != nil {

@@ -42,6 +42,14 @@ type Function struct {
 	// Note explains an image function (no runtime to change) or a runtime
 	// the catalog does not know.
 	Note string `json:"note,omitempty"`
+	// State, StateReasonCode, StateReason, LastUpdateStatus and ImageURI
+	// come from GetFunction (ListFunctions leaves them out): ReadStates
+	// fills them in; Scan alone leaves them empty.
+	State            string `json:"state"`
+	StateReasonCode  string `json:"state_reason_code,omitempty"`
+	StateReason      string `json:"state_reason,omitempty"`
+	LastUpdateStatus string `json:"last_update_status"`
+	ImageURI         string `json:"image_uri,omitempty"`
 }
 
 // Scan lists every function of the regions (all pages), with its runtime's
@@ -73,7 +81,7 @@ func Scan(ctx context.Context, client func(region string) ListFunctionsAPI, regi
 					}
 					switch r, ok := layers.LookupRuntime(f.Runtime); {
 					case f.PackageType == "Image":
-						f.Note = "container image: its migration is a new image, not a runtime or layer change"
+						f.Note = "container image: its migration is a new image (campaign plan --image-map or --images), not a runtime or layer change"
 					case !ok:
 						f.Note = fmt.Sprintf("runtime %q is not in the catalog", f.Runtime)
 					default:

@@ -85,6 +85,9 @@ func (a *applier) fail(ctx context.Context, api ApplyAPI, s *Step, r Result, err
 // forward moves one function to its target from wherever it is now,
 // recording it first, and reports whether it changed anything.
 func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, error) {
+	if s.Target.ImageURI != "" {
+		return a.forwardImage(ctx, api, s)
+	}
 	fc, err := a.settle(ctx, api, s.ARN)
 	if err != nil {
 		return false, err
@@ -149,6 +152,9 @@ func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, err
 // restore puts a function back to its recorded configuration and reports
 // whether it changed anything.
 func (a *applier) restore(ctx context.Context, api ApplyAPI, st FunctionState) (bool, error) {
+	if st.Recorded.ImageURI != "" {
+		return a.restoreImage(ctx, api, st)
+	}
 	fc, err := a.settle(ctx, api, st.ARN)
 	if err != nil {
 		return false, err

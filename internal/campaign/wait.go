@@ -30,10 +30,13 @@ func (a *applier) settle(ctx context.Context, api ApplyAPI, arn string) (*lambda
 				o.Retryable = throttleTolerant(o.Retryable)
 			})
 			if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn)}, a.o.MaxWait); err != nil {
+				if fc, gerr := a.get(ctx, api, arn); gerr == nil && fc.Configuration.State == ltypes.StateFailed {
+					return nil, failedState(fc.Configuration)
+				}
 				return nil, fmt.Errorf("waiting for the function to become Active: %w", err)
 			}
 		case c.State == ltypes.StateFailed:
-			return nil, fmt.Errorf("the function is in state Failed (%s): Lambda cannot change it", aws.ToString(c.StateReason))
+			return nil, failedState(c)
 		case c.LastUpdateStatus == ltypes.LastUpdateStatusInProgress:
 			// Another update is running; whether it succeeds is its
 			// owner's concern.
@@ -60,7 +63,7 @@ func (a *applier) waitUpdated(ctx context.Context, api ApplyAPI, arn string) err
 	}
 	fc, gerr := a.get(ctx, api, arn)
 	if gerr == nil && fc.Configuration.LastUpdateStatus == ltypes.LastUpdateStatusFailed {
-		return fmt.Errorf("Lambda failed the update: %s (%s)", aws.ToString(fc.Configuration.LastUpdateStatusReason), fc.Configuration.LastUpdateStatusReasonCode)
+		return &StateError{State: UpdateFailed, Code: string(fc.Configuration.LastUpdateStatusReasonCode), Reason: aws.ToString(fc.Configuration.LastUpdateStatusReason)}
 	}
 	return fmt.Errorf("waiting for the update: %w", err)
 }
@@ -95,11 +98,16 @@ const maxTries = 12
 
 // call runs f, and on ResourceConflictException (an update is running, or
 // the function is not Active yet) waits for the function to settle and
-// tries again; on throttling backs off and tries again. The SDK's retryer
-// has already retried throttling by then; this outer loop carries a
-// campaign through throttling that lasts longer.
+// tries again; on throttling backs off and tries again; on
+// CodeArtifactUserPendingException (an idle image function being
+// restored) waits for it to settle and tries again, backing off from
+// PollMin to PollMax, for up to ActivateWait. The SDK's retryer has
+// already retried throttling by then; this outer loop carries a campaign
+// through throttling that lasts longer. Answers no retry cures come back
+// as a *StateError that says what to do.
 func (a *applier) call(ctx context.Context, api ApplyAPI, arn string, f func() error) error {
 	delay := a.o.Backoff
+	var pending pendingRetry
 	for try := 1; ; try++ {
 		err := f()
 		if err == nil || try == maxTries || ctx.Err() != nil {
@@ -118,13 +126,18 @@ func (a *applier) call(ctx context.Context, api ApplyAPI, arn string, f func() e
 			if err := sleep(ctx, a.o.PollMin); err != nil {
 				return err
 			}
+		case isArtifactPending(err):
+			if err := a.awaitRestore(ctx, api, arn, &pending, err); err != nil {
+				return err
+			}
+			try-- // bounded by ActivateWait instead
 		case isThrottle(err):
 			if err := sleep(ctx, delay/2+rand.N(delay/2+1)); err != nil {
 				return err
 			}
 			delay = min(2*delay, 30*time.Second)
 		default:
-			return err
+			return explain(err)
 		}
 	}
 }

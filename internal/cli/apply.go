@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -163,6 +164,7 @@ func addApplyFlags(cmd *cobra.Command, opts *CampaignApplyOptions) {
 	cmd.Flags().StringVar(&opts.Accounts.ExternalID, "external-id", "", "external ID to pass when assuming the role")
 	cmd.Flags().StringVar(&opts.Journal, "journal", "", "the campaign's journal (apply default: PLAN with .journal in place of .json)")
 	cmd.Flags().IntVar(&opts.Apply.Concurrency, "concurrency", 4, "functions changed at once in each account and region")
+	cmd.Flags().DurationVar(&opts.Apply.ActivateWait, "activate-wait", 5*time.Minute, "how long to retry a function Lambda is restoring after weeks idle (CodeArtifactUserPendingException)")
 	cmd.Flags().Float64Var(&opts.Apply.Rate, "rate", campaign.DefaultRate, "Lambda control-plane calls per second and region (the account's quota is 15, shared)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "summary format: text or json")
 	cmd.Flags().StringVar(&opts.StageBucket, "stage-bucket", "", "S3 `BUCKET` for code over Lambda's 50 MB direct upload when its architecture changes ({region} in it becomes the function's region)")

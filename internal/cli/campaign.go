@@ -40,14 +40,17 @@ type CampaignPlanOptions struct {
 	Out     string
 	Layers  string
 	Format  string
-	Plan    campaign.PlanOptions
+	// Images is a build's manifest whose pushed images image functions
+	// move to.
+	Images string
+	Plan   campaign.PlanOptions
 }
 
 // NewCmdCampaignPlan returns `layerkit campaign plan`.
 func NewCmdCampaignPlan(f *Factory, runF func(context.Context, *CampaignPlanOptions) error) *cobra.Command {
 	opts := &CampaignPlanOptions{IO: f.IO}
 	var arch string
-	var tags, maps []string
+	var tags, maps, imageMaps []string
 	cmd := &cobra.Command{
 		Use:   "plan --from RUNTIME --to RUNTIME --regions R1,R2 --out plan.json",
 		Short: "Plan moving functions to a new runtime (and arch) with their layers; changes nothing",
@@ -59,7 +62,10 @@ published the layer (or a --map rule) to the version for the target in
 published.json, or else to an existing version of the same layer whose
 compatible runtimes and architectures fit. What cannot be placed is a
 blocker, as is a target the catalog says the runtime does not support, new
-layers over the 250 MB limit, and an image function. Planning changes nothing
+layers over the 250 MB limit, and an image function without a new image.
+With --image-map or --images every image function is planned too: onto the
+image mapped for its repository, or the build's image pushed to that
+repository for --to and the target architecture. Planning changes nothing
 in AWS; the plan goes to --out and a table to stdout.
 
 With --accounts (org, or account IDs) and --role, plan assumes the role in
@@ -79,6 +85,10 @@ rolls back on its own, with its own journal.`,
   # Only the orders team's functions; a vendor layer replaced by the build's deps
   layerkit campaign plan --from python3.9 --to python3.12 --regions eu-west-1 \
     --tag team=orders --map vendor-tools=deps --out orders-plan.json
+
+  # Image functions onto the arm64 images a build pushed
+  layerkit campaign plan --from python3.9 --to python3.12 --arch arm64 --regions eu-west-1 \
+    --images dist/manifest.json --out plan.json
 
   # Every account of the organization, one plan per account for a CI matrix
   layerkit campaign plan --from python3.9 --to python3.12 --regions eu-west-1,us-east-1 \
@@ -135,6 +145,10 @@ rolls back on its own, with its own journal.`,
 				}
 				o.Map[k] = v
 			}
+			var err error
+			if o.ImageMap, err = parseImageMaps(imageMaps); err != nil {
+				return err
+			}
 			opts.AWS.fromEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -151,6 +165,8 @@ rolls back on its own, with its own journal.`,
 	cmd.Flags().StringVar(&opts.Plan.Select, "select", "", "only functions whose name matches this glob")
 	cmd.Flags().StringArrayVar(&tags, "tag", nil, "only functions with this tag, KEY=VALUE (repeatable: all must match)")
 	cmd.Flags().StringArrayVar(&maps, "map", nil, "OLD_LAYER_NAME=LAYER: an attached layer's replacement is the build layer LAYER (repeatable)")
+	cmd.Flags().StringArrayVar(&imageMaps, "image-map", nil, "OLD_REPOSITORY=NEW_IMAGE: image functions running from OLD_REPOSITORY move to NEW_IMAGE (repeatable)")
+	cmd.Flags().StringVar(&opts.Images, "images", "", "a build's manifest.json: image functions move to its pushed image for their repository and target")
 	cmd.Flags().StringVar(&opts.Layers, "layers", "", "published.json from layerkit publish (default: dist/published.json when present)")
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "where to write the plan (JSON)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "stdout format: text, markdown or json")
@@ -170,6 +186,13 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 			return err
 		}
 		opts.Plan.Published = pub.Layers
+	}
+	if opts.Images != "" {
+		images, err := readBuildImages(opts.Images)
+		if err != nil {
+			return err
+		}
+		opts.Plan.Images = images
 	}
 	cl, err := publish.NewClients(ctx, publish.ClientOptions{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL})
 	if err != nil {
@@ -241,7 +264,7 @@ func campaignPlanRun(ctx context.Context, opts *CampaignPlanOptions) error {
 			} else if len(s.Aliases) > 0 {
 				status += " (aliases on old versions: " + aliasList(s.Aliases) + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s -> %s\t%d -> %d\t%s\n", s.Region, s.Name, s.Current.Runtime, s.Target.Runtime,
+			fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s -> %s\t%d -> %d\t%s\n", s.Region, s.Name, runtimeCell(s.Current), runtimeCell(s.Target),
 				s.Current.Arch, s.Target.Arch, len(s.Current.Layers), len(s.Target.Layers), status)
 		}
 		err = tw.Flush()
@@ -293,7 +316,7 @@ func planMarkdown(opts *CampaignPlanOptions, p *campaign.Plan) error {
 		for _, l := range s.Layers {
 			ls = append(ls, fmt.Sprintf("`%s` → `%s` (%s)", layerShort(l.Old), layerShort(l.New), l.How))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s → %s | %s → %s | %s | %s |\n", s.Region, s.Name, s.Current.Runtime, s.Target.Runtime,
+		fmt.Fprintf(&b, "| %s | %s | %s → %s | %s → %s | %s | %s |\n", s.Region, s.Name, runtimeCell(s.Current), runtimeCell(s.Target),
 			s.Current.Arch, s.Target.Arch, strings.Join(ls, "<br>"), status)
 	}
 	_, err := fmt.Fprint(opts.IO.Out, b.String())

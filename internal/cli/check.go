@@ -39,7 +39,7 @@ type CheckOptions struct {
 func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}
 	var runtime, arch, failOn string
-	var params []string
+	var params, mounts, env []string
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Find what would fail on Lambda before deploying: binaries, ABI tags, layout, secrets, size limits",
@@ -75,12 +75,25 @@ and every file rule runs on the result with the image's own glibc, libraries
 and Python; image rules add the index, platform, layer media types, 10 GiB
 limit, ENTRYPOINT/CMD and handler.
 
+A function over Lambda's 262,144,000-byte unzipped limit, or within a tenth
+of it, gets a fit report: removable bytes by kind, and whether slimming, a
+container image, moving packages to EFS or splitting the function fits.
+--mount PATH=DIR checks content the function reaches elsewhere (an EFS
+mount) with every rule, not counted in the limit; --env K=V sets the
+function's environment (PYTHONPATH, LD_LIBRARY_PATH). A nested
+.requirements.zip (serverless-python-requirements' zip: true) is read where
+it unpacks, /tmp/sls-py-req, and compared with --ephemeral-storage.
+
 Without --runtime/--arch (and no manifest) layerkit infers what it can and
 says what it assumed; for an image, its own platform and Python. 'layerkit explain RULE' describes each rule.
 
 Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 2 usage.`,
-		Example: `  # Check every target of a build before deploying
+		Example: `  # Check a function whose dependencies live on EFS, mounted at /mnt/deps
+  layerkit check --function app.zip --mount /mnt/deps=./efs --env PYTHONPATH=/mnt/deps/python \
+    --env LD_LIBRARY_PATH=/var/task/lib:/opt/lib:/mnt/deps/lib --runtime python3.12 --arch arm64
+
+  # Check every target of a build before deploying
   layerkit check dist
 
   # Check every function of a SAM, CDK, Serverless or Terraform project
@@ -157,6 +170,9 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			if len(req.Params) > 0 && (req.Function != "" || len(req.Layers) > 0) {
 				return usageErrorf("--parameter applies to a framework's template, not to --function/--layer")
 			}
+			if err := parseMountsAndEnv(req, mounts, env); err != nil {
+				return err
+			}
 			if opts.CacheDir != "" && !opts.FetchLayers {
 				return usageErrorf("--cache-dir is for --fetch-layers")
 			}
@@ -183,6 +199,9 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().StringVar(&opts.CacheDir, "cache-dir", "", "where --fetch-layers keeps downloaded layers (default: the user cache folder's layerkit/, or LAYERKIT_CACHE_DIR)")
 	addAWSAccessFlags(cmd, &opts.AWS)
 	cmd.Flags().StringArrayVar(&opts.Request.Images, "image", nil, "a container image in a registry (REGISTRY/REPO:TAG or @sha256:...), or an image layout folder or tarball; repeatable")
+	cmd.Flags().StringArrayVar(&mounts, "mount", nil, "check DIR (folder or zip) as if mounted at PATH, such as an EFS file system: PATH=DIR, e.g. /mnt/deps=./efs (repeatable; not counted in the 250 MB limit)")
+	cmd.Flags().IntVar(&opts.Request.EphemeralStorageMB, "ephemeral-storage", 0, "the functions' /tmp in MB, 512 to 10240, for content unpacked there at start such as serverless-python-requirements' .requirements.zip (default: the template's EphemeralStorage, else 512)")
+	cmd.Flags().StringArrayVar(&env, "env", nil, "the function's environment variable K=V, such as PYTHONPATH or LD_LIBRARY_PATH (repeatable; over a template's)")
 	cmd.Flags().BoolVar(&opts.Request.Verify, "verify", false, "read every zip entry whole and check its CRC-32, as unzip -t does, and each build zip's SHA-256 against its manifest (slower)")
 	return cmd
 }
@@ -221,6 +240,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "layerkit: note: %s\n", report.Printable(n))
 	}
 	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, opts.FailOn)
+	rep.Summary.Fit = res.Fits
 	switch opts.Format {
 	case "json":
 		err = report.JSON(opts.IO.Out, rep)

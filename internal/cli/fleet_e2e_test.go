@@ -97,9 +97,13 @@ func TestFleetMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	state := slices.Index(rows[0], "state")
 	var got []string
 	for _, row := range rows[1:] {
 		got = append(got, row[0]+" "+row[1]+" "+row[2])
+		if state < 0 || row[state] != "Active" {
+			t.Errorf("scan row %q: state not read in its account (want Active)", row)
+		}
 	}
 	var want []string
 	for _, id := range members {

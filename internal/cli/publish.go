@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,13 +54,18 @@ func addAWSAccessFlags(cmd *cobra.Command, o *AWSOptions) {
 
 // PublishOptions are the parsed flags of `layerkit publish`.
 type PublishOptions struct {
-	IO      IOStreams
-	AWS     AWSOptions
-	Dist    string
-	Config  string
-	Bucket  string
-	Prefix  string
-	Share   []string
+	IO         IOStreams
+	AWS        AWSOptions
+	Dist       string
+	Config     string
+	Bucket     string
+	CodeBucket string
+	Prefix     string
+	Share      []string
+	// Emit lists the IaC files to write after publishing (--emit
+	// FORMAT=FILE).
+	Emit    []publish.Emit
+	emit    []string
 	DryRun  bool
 	Format  string
 	Options publish.Options
@@ -84,6 +90,20 @@ only from a bucket in its own region. Without a bucket, zips under 50 MB go
 in the request. Results also go to DIST/published.json, which 'layerkit
 campaign' reads.
 
+The function's code (main.zip) goes to S3 too, for a deployment tool to point
+functions at: under PREFIX/functions/main/SHA256.zip in each region's bucket,
+or, with --code-bucket without '{region}', once into that one central bucket
+(for S3 replication or reads from other accounts). An object already there
+with the same SHA-256 checksum is not uploaded again. published.json records
+its bucket, key, version ID (on a versioned bucket) and CodeSha256.
+
+--emit FORMAT=FILE (repeatable) writes what an infrastructure-as-code tool
+needs, per region and target: 'tfvars' a Terraform NAME.auto.tfvars.json
+(variables layerkit_layers and layerkit_code), 'sam' parameter overrides for
+'sam deploy' (one file per region: put '{region}' in FILE), 'cdk' the
+"layerkit" key of a CDK context file such as cdk.context.json (other keys
+kept). --dry-run lists what would be uploaded and written, and writes nothing.
+
 Defaults come from the publish: section of the project's layerkit.yaml (the
 folder above DIST). Credentials come from the AWS SDK's default chain,
 --profile, or AWS_PROFILE; --dry-run needs none.`,
@@ -94,7 +114,11 @@ folder above DIST). Credentials come from the AWS SDK's default chain,
   layerkit publish --regions eu-west-1 --dry-run
 
   # Share with another account and the whole organization, JSON for scripts
-  layerkit publish --share account:210987654321 --share org:o-a1b2c3d4e5 --format json`,
+  layerkit publish --share account:210987654321 --share org:o-a1b2c3d4e5 --format json
+
+  # Code into one central bucket, and the values Terraform reads
+  layerkit publish --regions eu-west-1 --bucket 'artifacts-{region}' \
+    --code-bucket shared-code --emit tfvars=infra/layerkit.auto.tfvars.json`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dist = "dist"
@@ -117,7 +141,9 @@ folder above DIST). Credentials come from the AWS SDK's default chain,
 	addAWSFlags(cmd, &opts.AWS, true)
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", "", "project config (default: layerkit.yaml in the folder above DIST)")
 	cmd.Flags().StringVar(&opts.Bucket, "bucket", "", "S3 bucket to stage zips in; '{region}' becomes each region")
+	cmd.Flags().StringVar(&opts.CodeBucket, "code-bucket", "", "S3 bucket for the function's code (default: --bucket); without '{region}', one central bucket")
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "S3 key prefix")
+	cmd.Flags().StringArrayVar(&opts.emit, "emit", nil, "write IaC values: tfvars=FILE.auto.tfvars.json, sam=FILE (with {region} for many regions) or cdk=cdk.context.json (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.Share, "share", nil, "share each version: account:ID, org:o-ID or public (repeatable)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show what would be published; no AWS calls")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
@@ -171,6 +197,17 @@ func preparePublish(opts *PublishOptions, cmd *cobra.Command) error {
 	if cmd.Flags().Changed("prefix") {
 		o.Prefix = opts.Prefix
 	}
+	o.CodeBucket = opts.CodeBucket
+	for _, s := range opts.emit {
+		e, err := publish.ParseEmit(s)
+		if err == nil {
+			err = e.Check(o.Regions)
+		}
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		opts.Emit = append(opts.Emit, e)
+	}
 	o.Description, o.License, o.Names = pc.Description, pc.License, pc.Names
 	shares := pc.Share
 	if cmd.Flags().Changed("share") {
@@ -207,27 +244,87 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "\r\x1b[K%s %s: %s", e.Region, e.Layer, msg)
 		}
 	}
-	rs, err := publish.Publish(ctx, cl, o)
+	var rs []publish.Result
+	code, err := publish.UploadCode(ctx, cl, o)
+	codeLocal := errors.Is(err, publish.ErrNoCodeBucket)
+	if codeLocal {
+		err = nil
+	}
+	if err == nil && (hasLayers(o.Manifest) || len(code) == 0) {
+		// A build of neither layers nor uploaded code gets Publish's
+		// "no layers to publish".
+		rs, err = publish.Publish(ctx, cl, o)
+	}
 	if o.Progress != nil {
 		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
 	}
-	if !o.DryRun && len(rs) > 0 {
-		if werr := saveResults(o.Dist, o.Manifest, rs); werr != nil && err == nil {
+	if !o.DryRun && len(rs)+len(code) > 0 {
+		if werr := saveResults(o.Dist, o.Manifest, rs, code); werr != nil && err == nil {
 			err = werr
 		}
 	}
 	if err != nil {
 		return err
 	}
+	if codeLocal {
+		fmt.Fprintln(opts.IO.ErrOut, "note: the function's code stays local: give --bucket or --code-bucket to put it in S3 for a deployment to read")
+	}
+	var emits []emitted
+	h := publish.NewHandoff(o.Manifest, o.Regions, rs, code)
+	for _, e := range opts.Emit {
+		if o.DryRun {
+			for _, f := range e.Files(o.Regions) {
+				emits = append(emits, emitted{Format: e.Format, File: f})
+			}
+			continue
+		}
+		files, err := e.Write(h)
+		for _, f := range files {
+			emits = append(emits, emitted{Format: e.Format, File: f, Written: true})
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if opts.Format == "json" {
 		if rs == nil {
 			rs = []publish.Result{}
 		}
-		return writeJSON(opts.IO.Out, publish.Published{Layers: rs})
+		return writeJSON(opts.IO.Out, publishOutput{Published: publish.Published{Layers: rs, Functions: code}, Emitted: emits})
 	}
+	return publishText(opts, rs, code, emits)
+}
+
+// publishOutput is the JSON document publish prints: published.json's,
+// and the files --emit wrote or, on a dry run, would write.
+type publishOutput struct {
+	publish.Published
+	Emitted []emitted `json:"emitted,omitempty"`
+}
+
+// emitted is one file --emit wrote, or would write on a dry run.
+type emitted struct {
+	Format  publish.EmitFormat `json:"format"`
+	File    string             `json:"file"`
+	Written bool               `json:"written"`
+}
+
+func hasLayers(m *layers.Manifest) bool {
+	for _, a := range m.Artifacts {
+		if a.Kind == layers.KindLayer {
+			return true
+		}
+	}
+	return false
+}
+
+func publishText(opts *PublishOptions, rs []publish.Result, code []publish.Code, emits []emitted) error {
+	o := opts.Options
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tVERSION ARN")
 	published := 0
+	if len(rs) > 0 {
+		fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tVERSION ARN")
+	}
 	for _, r := range rs {
 		status, arn, ver := "unchanged", r.VersionARN, fmt.Sprint(r.Version)
 		switch {
@@ -242,35 +339,86 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Region, ver, status, arn)
 	}
+	if len(code) > 0 {
+		if len(rs) > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintln(tw, "CODE\tREGION\tSTATUS\tOBJECT")
+	}
+	uploaded := 0
+	for _, c := range code {
+		status, region, obj := "unchanged", cmp.Or(c.Region, "-"), c.URI()
+		switch {
+		case o.DryRun:
+			status = "would upload (unless there)"
+		case c.Uploaded:
+			status = "uploaded"
+			uploaded++
+		}
+		if c.VersionID != "" {
+			obj += " (version " + c.VersionID + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, region, status, obj)
+	}
+	if len(emits) > 0 {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "EMIT\tFILE\tSTATUS")
+	}
+	for _, e := range emits {
+		status := "written"
+		if !e.Written {
+			status = "would write"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Format, e.File, status)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if !o.DryRun {
-		fmt.Fprintf(opts.IO.ErrOut, "%d published, %d unchanged; results in %s\n", published, len(rs)-published, filepath.Join(o.Dist, publish.PublishedFile))
+		msg := fmt.Sprintf("%d published, %d unchanged", published, len(rs)-published)
+		if len(code) > 0 {
+			msg += fmt.Sprintf("; code: %d uploaded, %d there already", uploaded, len(code)-uploaded)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "%s; results in %s\n", msg, filepath.Join(o.Dist, publish.PublishedFile))
 	}
 	return nil
 }
 
-// saveResults merges rs into DIST/published.json: entries for other
-// regions stay, entries for artifacts no longer built go.
-func saveResults(dist string, m *layers.Manifest, rs []publish.Result) error {
+// saveResults merges rs and code into DIST/published.json: entries for
+// other regions (and, for code, other buckets) stay; entries for artifacts
+// no longer built, and older code in a bucket this run wrote to, go.
+func saveResults(dist string, m *layers.Manifest, rs []publish.Result, code []publish.Code) error {
 	current := map[string]bool{}
 	for _, a := range m.Artifacts {
-		current[publish.ArtifactID(a)] = true
+		if a.Kind == layers.KindFunction {
+			current[a.Name] = true
+		} else {
+			current[publish.ArtifactID(a)] = true
+		}
 	}
 	fresh := map[string]bool{}
 	for _, r := range rs {
 		fresh[r.Artifact+"@"+r.Region] = true
 	}
-	var merged []publish.Result
+	for _, c := range code {
+		fresh["code "+c.Name+"@"+c.Bucket] = true
+	}
+	var merged publish.Published
 	if old, err := publish.ReadResults(filepath.Join(dist, publish.PublishedFile)); err == nil {
 		for _, r := range old.Layers {
 			if current[r.Artifact] && !fresh[r.Artifact+"@"+r.Region] {
-				merged = append(merged, r)
+				merged.Layers = append(merged.Layers, r)
+			}
+		}
+		for _, c := range old.Functions {
+			if current[c.Name] && !fresh["code "+c.Name+"@"+c.Bucket] {
+				merged.Functions = append(merged.Functions, c)
 			}
 		}
 	}
-	return publish.WriteResults(dist, append(merged, rs...))
+	merged.Layers = append(merged.Layers, rs...)
+	merged.Functions = append(merged.Functions, code...)
+	return publish.WriteResults(dist, merged)
 }
 
 // PruneOptions are the parsed flags of `layerkit prune`.

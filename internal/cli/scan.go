@@ -22,6 +22,8 @@ type ScanOptions struct {
 	AWS      AWSOptions
 	Accounts AccountOptions
 	Format   string
+	// Inactive lists only functions that are Inactive or Failed.
+	Inactive bool
 }
 
 // NewCmdScan returns `layerkit scan`.
@@ -33,7 +35,13 @@ func NewCmdScan(f *Factory, runF func(context.Context, *ScanOptions) error) *cob
 		Long: `Scan lists every Lambda function in the regions (all pages) with its runtime,
 architecture, package type and layers, and the runtime's deprecation and block
 dates from the embedded catalog, the days left, and the suggested successor.
+Each function's state comes from GetFunction: State (Active, Pending,
+Inactive, Failed) with its reason code, and the last update's status.
 Most urgent first; image functions last (they migrate by a new image).
+
+--inactive lists only Inactive and Failed functions, with the reason and
+what to do: an image function left uninvoked for weeks goes Inactive and
+its next call fails while Lambda restores it.
 
 With --accounts (org, or account IDs) and --role, scan assumes the role in
 each account and scans them all side by side, each account and region held
@@ -43,6 +51,7 @@ listed: the exit status is then 4 when AWS refused the role or a
 permission, 1 otherwise.`,
 		Example: `  layerkit scan --regions eu-west-1,us-east-1
   layerkit scan --regions eu-west-1 --format csv > functions.csv
+  layerkit scan --regions eu-west-1,us-east-1 --inactive
   layerkit scan --accounts org --role layerkit-scan --regions eu-west-1,us-east-1`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,6 +74,7 @@ permission, 1 otherwise.`,
 	addAWSFlags(cmd, &opts.AWS, false)
 	addAccountFlags(cmd, &opts.Accounts)
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or csv")
+	cmd.Flags().BoolVar(&opts.Inactive, "inactive", false, "list only functions that are Inactive or Failed, with the reason")
 	return cmd
 }
 
@@ -77,6 +87,9 @@ func scanRun(ctx context.Context, f *Factory, opts *ScanOptions) error {
 	var accountErr error // some accounts could not be scanned; the rest are
 	if opts.Accounts.Accounts == "" {
 		fs, err = campaign.Scan(ctx, func(r string) campaign.ListFunctionsAPI { return cl.Lambda(r) }, opts.AWS.Regions, f.Now())
+		if err == nil {
+			err = campaign.ReadStates(ctx, func(r string) campaign.GetFunctionAPI { return cl.LambdaClient(r) }, fs)
+		}
 	} else {
 		accts, connect, ferr := opts.Accounts.fleet(ctx, cl)
 		if ferr != nil {
@@ -90,6 +103,9 @@ func scanRun(ctx context.Context, f *Factory, opts *ScanOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if opts.Inactive {
+		fs = campaign.Inactive(fs)
 	}
 	if err := writeScan(opts, fs); err != nil {
 		return err
@@ -113,16 +129,22 @@ func writeScan(opts *ScanOptions, fs []campaign.Function) error {
 		return writeJSON(opts.IO.Out, map[string]any{"functions": fs})
 	case "csv":
 		w := csv.NewWriter(opts.IO.Out)
-		w.Write([]string{"account", "region", "name", "runtime", "arch", "package_type", "deprecation", "block_create", "block_update", "days_left", "successor", "layers", "note"})
+		w.Write([]string{"account", "region", "name", "runtime", "arch", "package_type", "deprecation", "block_create", "block_update", "days_left", "successor", "layers", "note",
+			"state", "state_reason_code", "state_reason", "last_update_status", "image_uri"})
 		for _, fn := range fs {
 			w.Write([]string{fn.Account, fn.Region, fn.Name, fn.Runtime, string(fn.Arch), fn.PackageType, string(fn.Deprecation), string(fn.BlockCreate),
-				string(fn.BlockUpdate), days(fn), fn.Successor, strings.Join(fn.Layers, " "), fn.Note})
+				string(fn.BlockUpdate), days(fn), fn.Successor, strings.Join(fn.Layers, " "), fn.Note,
+				fn.State, fn.StateReasonCode, fn.StateReason, fn.LastUpdateStatus, fn.ImageURI})
 		}
 		w.Flush()
 		return w.Error()
 	}
+	table := func(w io.Writer, fs []campaign.Function) error { return scanTable(w, fs, days) }
+	if opts.Inactive {
+		table = inactiveTable
+	}
 	if opts.Accounts.Accounts == "" {
-		if err := scanTable(opts.IO.Out, fs, days); err != nil {
+		if err := table(opts.IO.Out, fs); err != nil {
 			return err
 		}
 	}
@@ -137,7 +159,7 @@ func writeScan(opts *ScanOptions, fs []campaign.Function) error {
 			fmt.Fprintln(opts.IO.Out)
 		}
 		fmt.Fprintf(opts.IO.Out, "account %s: %s\n", fs[i].Account, plural(n, "function"))
-		if err := scanTable(opts.IO.Out, fs[i:i+n], days); err != nil {
+		if err := table(opts.IO.Out, fs[i:i+n]); err != nil {
 			return err
 		}
 		i += n
@@ -150,20 +172,25 @@ func writeScan(opts *ScanOptions, fs []campaign.Function) error {
 		}
 		where = plural(len(accounts), "account") + ", " + where
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", plural(len(fs), "function"), where)
+	what := plural(len(fs), "function")
+	if opts.Inactive {
+		what += " Inactive or Failed"
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%s in %s\n", what, where)
 	return nil
 }
 
 // scanTable writes functions as a table.
 func scanTable(w io.Writer, fs []campaign.Function, days func(campaign.Function) string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REGION\tFUNCTION\tRUNTIME\tARCH\tDEPRECATION\tDAYS LEFT\tSUCCESSOR\tLAYERS")
+	fmt.Fprintln(tw, "REGION\tFUNCTION\tRUNTIME\tARCH\tTYPE\tSTATE\tUPDATE\tDEPRECATION\tDAYS LEFT\tSUCCESSOR\tLAYERS")
 	for _, fn := range fs {
 		rt := fn.Runtime
 		if fn.PackageType == "Image" {
 			rt = "(image)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", fn.Region, fn.Name, rt, fn.Arch, dash(string(fn.Deprecation)), dash(days(fn)), dash(fn.Successor), len(fn.Layers))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", fn.Region, fn.Name, rt, fn.Arch, fn.PackageType,
+			dash(stateText(fn)), dash(fn.LastUpdateStatus), dash(string(fn.Deprecation)), dash(days(fn)), dash(fn.Successor), len(fn.Layers))
 	}
 	return tw.Flush()
 }

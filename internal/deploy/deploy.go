@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/layerkit/layerkit/layers"
@@ -68,8 +69,31 @@ type Function struct {
 	// inline code and code only in S3.
 	Code   Code
 	Layers []*Layer
+	// EphemeralStorage is the size of the function's /tmp in MB
+	// (EphemeralStorage.Size); 0 when the template does not set it to a
+	// literal, which on Lambda means 512.
+	EphemeralStorage int
 	// Notes say what was assumed or could not be checked for this function.
 	Notes []string
+}
+
+// EphemeralStorageMB reads a function's EphemeralStorage property ({"Size":
+// MB}) through resolve, which gives a value's literal string; 0 when the
+// property is absent, not known offline or not a whole number.
+func EphemeralStorageMB(prop any, resolve func(any) (string, bool)) int {
+	m, _ := prop.(map[string]any)
+	if m == nil {
+		return 0
+	}
+	s, ok := resolve(m["Size"])
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // Code is where an artifact's content is on disk.

@@ -40,6 +40,8 @@ type span struct{ off, n int64 }
 
 // section is what the parser needs of a section header.
 type section struct {
+	name    uint32 // offset of the name in .shstrtab
+	flags   uint64
 	typ     elf.SectionType
 	off     uint64
 	size    uint64
@@ -62,6 +64,7 @@ type parser struct {
 	bo       binary.ByteOrder
 	class    elf.Class
 	sections []section
+	shstrndx uint32 // e_shstrndx: the section holding section names
 	progs    []prog
 	strBytes int64 // bytes of strings read so far, against maxStringTotal
 	// missed collects the ranges a streamed object did not keep.
@@ -154,9 +157,11 @@ func (p *parser) header(info *ELFInfo) error {
 	if p.class == elf.ELFCLASS32 {
 		phoff, shoff = uint64(bo.Uint32(h[28:])), uint64(bo.Uint32(h[32:]))
 		phentsize, phnum, shentsize, shnum = int64(bo.Uint16(h[42:])), int64(bo.Uint16(h[44:])), int64(bo.Uint16(h[46:])), int64(bo.Uint16(h[48:]))
+		p.shstrndx = uint32(bo.Uint16(h[50:]))
 	} else {
 		phoff, shoff = bo.Uint64(h[32:]), bo.Uint64(h[40:])
 		phentsize, phnum, shentsize, shnum = int64(bo.Uint16(h[54:])), int64(bo.Uint16(h[56:])), int64(bo.Uint16(h[58:])), int64(bo.Uint16(h[60:]))
+		p.shstrndx = uint32(bo.Uint16(h[62:]))
 	}
 	if phnum > 0 {
 		if phentsize != phentWant {
@@ -195,6 +200,9 @@ func (p *parser) header(info *ELFInfo) error {
 			return err
 		}
 		n := p.sectionAt(s0).size
+		if p.shstrndx == uint32(elf.SHN_XINDEX) {
+			p.shstrndx = p.sectionAt(s0).link // extended numbering: sh_link of section 0
+		}
 		if n > 1<<20 {
 			return formatErr("malformed ELF: %d sections", n)
 		}
@@ -217,11 +225,11 @@ func (p *parser) header(info *ELFInfo) error {
 func (p *parser) sectionAt(e []byte) section {
 	bo := p.bo
 	if p.class == elf.ELFCLASS32 {
-		return section{typ: elf.SectionType(bo.Uint32(e[4:])), off: uint64(bo.Uint32(e[16:])), size: uint64(bo.Uint32(e[20:])),
-			link: bo.Uint32(e[24:]), entsize: uint64(bo.Uint32(e[36:]))}
+		return section{name: bo.Uint32(e), flags: uint64(bo.Uint32(e[8:])), typ: elf.SectionType(bo.Uint32(e[4:])), off: uint64(bo.Uint32(e[16:])),
+			size: uint64(bo.Uint32(e[20:])), link: bo.Uint32(e[24:]), entsize: uint64(bo.Uint32(e[36:]))}
 	}
-	return section{typ: elf.SectionType(bo.Uint32(e[4:])), off: bo.Uint64(e[24:]), size: bo.Uint64(e[32:]),
-		link: bo.Uint32(e[40:]), entsize: bo.Uint64(e[56:])}
+	return section{name: bo.Uint32(e), flags: bo.Uint64(e[8:]), typ: elf.SectionType(bo.Uint32(e[4:])), off: bo.Uint64(e[24:]),
+		size: bo.Uint64(e[32:]), link: bo.Uint32(e[40:]), entsize: bo.Uint64(e[56:])}
 }
 
 // byType returns the first section of type t, or nil.
@@ -357,7 +365,49 @@ func (p *parser) inspect(opts Options) (*ELFInfo, error) {
 			return nil, err
 		}
 	}
+	info.DebugBytes = p.debugBytes()
 	return info, nil
+}
+
+// debugBytes sums the sizes of the non-allocated sections a strip of
+// debug information removes (see ELFInfo.DebugBytes). Only sections that
+// can be such a section have their names read, from .shstrtab, which
+// linkers and strip put just ahead of the section headers: in a stream's
+// kept tail. A name that cannot be read counts nothing; with a stream, a
+// name not kept is asked of the next pass, as other strings are.
+func (p *parser) debugBytes() int64 {
+	if p.shstrndx == 0 || int(p.shstrndx) >= len(p.sections) {
+		return 0
+	}
+	names, err := p.strtab(p.shstrndx, "section names")
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for i, s := range p.sections {
+		if i == int(p.shstrndx) || s.flags&uint64(elf.SHF_ALLOC) != 0 || s.size == 0 || !p.inFile(s.off, s.size) {
+			continue
+		}
+		switch s.typ {
+		case elf.SHT_PROGBITS, elf.SHT_SYMTAB, elf.SHT_STRTAB:
+		default:
+			continue
+		}
+		name, ok, err := names.get(uint64(s.name))
+		if err != nil {
+			return n
+		}
+		if ok && debugSection(name) {
+			n += int64(s.size)
+		}
+	}
+	return n
+}
+
+// debugSection reports whether a non-allocated section of this name is
+// debug information that strip --strip-debug or --strip-unneeded removes.
+func debugSection(name string) bool {
+	return strings.HasPrefix(name, ".debug_") || strings.HasPrefix(name, ".zdebug_") || name == ".symtab" || name == ".strtab"
 }
 
 // dynamic fills Needed, RunPath and Versions from .dynamic, .gnu.version_r

@@ -28,6 +28,10 @@ type Mount struct {
 	// the artifact for (SAM's Metadata.BuildArchitecture); empty when it
 	// does not say.
 	BuildArch layers.Arch
+	// PythonPath says the mount's root is on Python's sys.path though no
+	// PYTHONPATH names it: serverless-python-requirements' unzip_requirements
+	// inserts the folder it unpacks .requirements.zip into.
+	PythonPath bool
 }
 
 // Environment is what the function's configuration says beyond its
@@ -39,6 +43,9 @@ type Environment struct {
 	Handler   string
 	// PackageType is "Zip" or "Image"; empty means Zip.
 	PackageType string
+	// EphemeralStorageMB is the size of the function's /tmp in MB
+	// (1,048,576 bytes); 0 means Lambda's default, 512.
+	EphemeralStorageMB int
 }
 
 // Bundle is what one function sees on Lambda: its target, its environment,

@@ -63,13 +63,16 @@ var partsMu sync.Mutex
 // what an earlier bundle with the same mount and target found.
 func (c *checker) part(a *Artifact) *artifactPart {
 	key := c.mount[a] + "\x00" + c.b.Target.Runtime + "\x00" + string(c.arch)
+	if !inPackage(c.mount[a]) {
+		key += "\x00" + strings.Join(c.pythonRoots(), ":") // what a mount's modules are imported from
+	}
 	partsMu.Lock()
 	p := a.parts[key]
 	partsMu.Unlock()
 	if p != nil {
 		return p
 	}
-	s := &checker{b: &Bundle{Name: a.Name, Target: c.b.Target, Image: c.img}, runtime: c.runtime, arch: c.arch, target: c.target,
+	s := &checker{b: &Bundle{Name: a.Name, Target: c.b.Target, Image: c.img, Env: c.b.Env, Mounts: c.b.Mounts}, runtime: c.runtime, arch: c.arch, target: c.target,
 		glibc: c.glibc, os: c.os, img: c.img, mount: c.mount, away: map[*File]string{}}
 	s.artifactProblems(a)
 	s.selectAway(a)
@@ -141,6 +144,8 @@ func Check(b *Bundle) []Finding {
 	}
 	c.settleMissing()
 	c.handler()
+	c.mountPythonDirs()
+	c.ephemeral()
 	c.layerBuildArch()
 	if c.img != nil {
 		c.imageEntrypoint()
@@ -284,7 +289,9 @@ func (c *checker) file(a *Artifact, f *File) {
 		}
 		c.add(RulePE, a, f.Path, sev, "Windows binary: Lambda loads only Linux ELF objects", f.ID.Detail)
 	}
-	c.pythonExtension(a, f)
+	if c.importable(a, f) {
+		c.pythonExtension(a, f)
+	}
 	if wheelMetadata(f.Path) && f.Text != nil {
 		c.wheel(a, f)
 	}

@@ -16,11 +16,14 @@
 // the runtime catalog's, and the image rules (index, platform, layer media
 // types, 10 GiB, ENTRYPOINT/CMD) run on what it declares.
 //
-// Load is the only I/O: it reads an fstree.Tree, each file's first bytes
-// and, for ELF objects and wheel metadata, the little more the rules need,
-// in parallel, touching each file once, with memory that follows the data
-// read, never sizes an archive declares; LoadContent does the same for one
-// file's content streamed by a caller (an image's layer). Check is pure: rules over a Bundle
-// give Findings. Findings are data, each with a stable rule ID that
+// Load is the only I/O besides FitOf, which reads files of the same size
+// through the opener it is given to find identical ones. Load reads an
+// fstree.Tree, each file's first bytes and, for ELF objects and wheel
+// metadata, the little more the rules need, in parallel, touching each file
+// once, with memory that follows the data read, never sizes an archive
+// declares; LoadContent does the same for one file's content streamed by a
+// caller (an image's layer). Check is pure: rules over a Bundle give
+// Findings; FitOf says, for a package near Lambda's size limit, what could go
+// and which ways out fit. Findings are data, each with a stable rule ID that
 // `layerkit explain` describes; an error is returned only for I/O.
 package lint

@@ -53,6 +53,7 @@ const (
 	RuleImageLayerType  = "LK166"
 	RuleImageEntrypoint = "LK167"
 	RuleImageEntry      = "LK168"
+	RuleEphemeral       = "LK169"
 	RuleSecret          = "LK170"
 	RuleDeadWeight      = "LK180"
 	RuleZipUnsafePath   = "LK190"
@@ -217,6 +218,11 @@ var rules = []Rule{
 		Symptom: "tools that extract the image disagree on it: some refuse the image, some write where the name says, outside the image's root",
 		Fix:     "rebuild the image with a tool that writes relative, clean names (docker buildx, ko, layerkit build --image)",
 		Details: "A layer's tar entry with an absolute or '..' name, a whiteout whose name leaves its folder, a path through a symlink loop or through a file, or a hard link to nothing the layers so far hold. check leaves the entry out of the flattened tree and names its layer."},
+	{ID: RuleEphemeral, Name: "ephemeral-storage", Severity: Error,
+		Summary: "content unpacked into /tmp at start is larger than the function's ephemeral storage",
+		Symptom: "the function fails at start, unpacking: 'OSError: [Errno 28] No space left on device' (serverless-python-requirements' unzip_requirements)",
+		Fix:     "raise the function's EphemeralStorage (up to 10,240 MB), slim the requirements (slim: true), or use a layer (layer: true) instead of zip: true",
+		Details: "serverless-python-requirements' zip: true packs the requirements into .requirements.zip inside the function's code; unzip_requirements unpacks it to /tmp/sls-py-req on the first start. /tmp holds 512 MB (536,870,912 bytes) unless the function's EphemeralStorage.Size (or --ephemeral-storage) says more. check reads the nested zip with every file rule and compares its unzipped size with that."},
 	{ID: RuleSecret, Name: "secret", Severity: Error,
 		Summary: "secret packaged: environment file, credentials or private key",
 		Symptom: "anyone who can download the function or layer can read it",

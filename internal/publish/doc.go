@@ -6,6 +6,13 @@
 // (skipped when the object is already there with the same checksum) or, when
 // small enough and no bucket is set, straight into the request.
 //
+// UploadCode puts the function's code (main.zip) into S3 the same way,
+// under PREFIX/functions/NAME/SHA256.zip, in each region's bucket or in one
+// central bucket, for a deployment tool to point functions at; a Handoff
+// gathers those locations and the layer version ARNs, and Emit writes them
+// in the form Terraform (tfvars JSON), SAM (parameter overrides) or the CDK
+// (context JSON) reads.
+//
 // Publish also shares versions (AddLayerVersionPermission, idempotent by
 // statement ID) and Prune deletes old versions no function still uses. The
 // package talks to AWS only through the LambdaAPI and S3API interfaces, so

@@ -148,7 +148,8 @@ func (f *faultyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case 3:
 		fault = "drop"
 	case 4:
-		if req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, "/2018-10-31/layers/") {
+		if req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, "/2018-10-31/layers/") ||
+			req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/functions/") {
 			fault = "lost"
 		}
 	}
@@ -161,6 +162,7 @@ func (f *faultyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		f.mu.Lock()
 		f.injected[fault]++
+		f.injected[fault+" "+req.Method]++
 		f.mu.Unlock()
 		return nil, &netErr{syscall.ECONNRESET}
 	}
@@ -203,8 +205,10 @@ func (e *netErr) Timeout() bool   { return false }
 func (e *netErr) Temporary() bool { return true }
 
 // TestMotoRetriesFaults: every operation is first throttled, then answered
-// 503, then cut off, and each layer's publication is lost on its way back;
-// publishing still completes, once per layer and region.
+// 503, then cut off, and each layer's publication and each upload of the
+// function's code is lost on its way back; publishing still completes, once
+// per layer and region, and the code's upload, retried by the SDK, stores
+// the same bytes under the same key.
 func TestMotoRetriesFaults(t *testing.T) {
 	ep, account, cfg := awstest.Moto(t)
 	o := options(t)
@@ -220,8 +224,19 @@ func TestMotoRetriesFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ft.injected["throttle"] == 0 || ft.injected["5xx"] == 0 || ft.injected["drop"] == 0 || ft.injected["lost"] == 0 {
+	code, err := publish.UploadCode(ctx, cl, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ft.injected["throttle"] == 0 || ft.injected["5xx"] == 0 || ft.injected["drop"] == 0 || ft.injected["lost POST"] == 0 || ft.injected["lost PUT"] != len(code) {
 		t.Errorf("faults injected: %v", ft.injected)
+	}
+	for _, c := range code {
+		sc := s3.NewFromConfig(cfg, func(so *s3.Options) { so.Region, so.UsePathStyle = c.Region, true })
+		head, err := sc.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(c.Key), ChecksumMode: s3types.ChecksumModeEnabled})
+		if err != nil || aws.ToString(head.ChecksumSHA256) != c.CodeSHA256 {
+			t.Errorf("%s: %v, %v", c.URI(), head, err)
+		}
 	}
 	for _, r := range rs {
 		lc := lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.Region = r.Region })
@@ -232,5 +247,97 @@ func TestMotoRetriesFaults(t *testing.T) {
 		if len(vs.LayerVersions) != 1 {
 			t.Errorf("%s in %s: %d versions", r.Name, r.Region, len(vs.LayerVersions))
 		}
+	}
+}
+
+// countingTransport counts the S3 PutObject requests (PUTs of an object
+// key) that pass through it to moto.
+type countingTransport struct {
+	mu   sync.Mutex
+	puts int
+}
+
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPut && strings.HasSuffix(req.URL.Path, ".zip") {
+		c.mu.Lock()
+		c.puts++
+		c.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func (c *countingTransport) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.puts
+}
+
+// TestMotoUploadCode uploads the function's zip to each region's bucket,
+// then again (no PutObject reaches moto), then to one versioned central
+// bucket in a third region, and reads the objects back.
+func TestMotoUploadCode(t *testing.T) {
+	ep, account, cfg := awstest.Moto(t)
+	o := options(t)
+	o.Bucket = makeBuckets(t, cfg, account)
+	ct := &countingTransport{}
+	cl, err := publish.NewClients(t.Context(), publish.ClientOptions{EndpointURL: ep, HTTPClient: &http.Client{Transport: ct}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, _ := o.Manifest.Function()
+	first, err := publish.UploadCode(t.Context(), cl, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 2 || ct.count() != 2 {
+		t.Fatalf("first run: %d PutObject requests, results %+v", ct.count(), first)
+	}
+	second, err := publish.UploadCode(t.Context(), cl, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.count() - 2; n != 0 {
+		t.Errorf("second run: %d PutObject requests, want 0", n)
+	}
+	for i, c := range second {
+		if c.Uploaded || c.Key != first[i].Key || c.Key != "team/functions/main/"+main.SHA256+".zip" {
+			t.Errorf("second run: %+v", c)
+		}
+	}
+
+	// One central bucket, versioned, in a region no function is asked in.
+	central := "code-" + account
+	s3c := s3.NewFromConfig(cfg, func(so *s3.Options) { so.Region, so.UsePathStyle = "eu-central-1", true })
+	if _, err := s3c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(central),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: "eu-central-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketVersioning(t.Context(), &s3.PutBucketVersioningInput{Bucket: aws.String(central),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	o.CodeBucket = central
+	var runs [2][]publish.Code
+	for i := range runs {
+		if runs[i], err = publish.UploadCode(t.Context(), cl, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := ct.count() - 2; n != 1 {
+		t.Errorf("two runs to the central bucket: %d PutObject requests, want 1", n)
+	}
+	c := runs[0][0]
+	if len(runs[0]) != 1 || c.Region != "eu-central-1" || c.Bucket != central || !c.Uploaded || c.VersionID == "" || c.CodeSHA256 != main.CodeSHA256 {
+		t.Fatalf("central bucket: %+v", runs[0])
+	}
+	if again := runs[1][0]; again.Uploaded || again.VersionID != c.VersionID {
+		t.Errorf("second run to the central bucket: %+v, want version %s, not uploaded", again, c.VersionID)
+	}
+	head, err := s3c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(central), Key: aws.String(c.Key), ChecksumMode: s3types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(head.ChecksumSHA256) != main.CodeSHA256 || aws.ToString(head.VersionId) != c.VersionID || aws.ToInt64(head.ContentLength) != main.ZippedBytes {
+		t.Errorf("the object in moto: sha256 %s, version %s, %d bytes", aws.ToString(head.ChecksumSHA256), aws.ToString(head.VersionId), aws.ToInt64(head.ContentLength))
 	}
 }

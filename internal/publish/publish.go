@@ -36,6 +36,10 @@ type Options struct {
 	// Lambda reads layer content only from a bucket in its own region.
 	// Empty sends zips under the direct-upload limit in the request.
 	Bucket string
+	// CodeBucket is where UploadCode puts function code instead of
+	// Bucket: with "{region}", one bucket per region; without, one central
+	// bucket in any region (for S3 replication or other accounts' reads).
+	CodeBucket string
 	// Prefix starts every S3 key.
 	Prefix string
 	// Names maps an artifact name ("deps-python3.12-arm64") to the layer
@@ -85,9 +89,11 @@ type Result struct {
 	Planned string `json:"planned,omitempty"`
 }
 
-// Published is the published.json document.
+// Published is the published.json document: the layer versions, and
+// where the function's code is in S3.
 type Published struct {
-	Layers []Result `json:"layers"`
+	Layers    []Result `json:"layers"`
+	Functions []Code   `json:"functions,omitempty"`
 }
 
 // PublishedFile is the name of the results file in the build output.
@@ -405,16 +411,12 @@ func sameVersion(v *lambda.GetLayerVersionOutput, a layers.Artifact, desc, licen
 // upload puts the zip at s3://bucket/key unless an object with the same
 // SHA-256 is there already. The bucket must be in the region.
 func upload(ctx context.Context, sc S3API, o Options, region, bucket, key, zipPath string, a layers.Artifact, name string) error {
-	loc, err := sc.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+	br, err := bucketRegion(ctx, sc, bucket)
 	if err != nil {
 		return inRegion(region, "reading the region of bucket "+bucket, err)
 	}
-	bucketRegion := string(loc.LocationConstraint)
-	if bucketRegion == "" {
-		bucketRegion = "us-east-1" // S3 answers no constraint for us-east-1
-	}
-	if bucketRegion != region {
-		return fmt.Errorf("bucket %s is in %s, but Lambda in %s reads layer content only from a bucket in its own region: use a bucket per region, such as --bucket 'artifacts-{region}'", bucket, bucketRegion, region)
+	if br != region {
+		return fmt.Errorf("bucket %s is in %s, but Lambda in %s reads layer content only from a bucket in its own region: use a bucket per region, such as --bucket 'artifacts-{region}'", bucket, br, region)
 	}
 	head, err := sc.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: s3types.ChecksumModeEnabled})
 	if err == nil && aws.ToString(head.ChecksumSHA256) == a.CodeSHA256 {

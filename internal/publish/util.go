@@ -41,11 +41,11 @@ func (p *progressReader) Seek(off int64, whence int) (int64, error) {
 var _ io.ReadSeeker = (*progressReader)(nil)
 
 // WriteResults writes published.json into dir atomically.
-func WriteResults(dir string, rs []Result) error {
-	if rs == nil {
-		rs = []Result{}
+func WriteResults(dir string, p Published) error {
+	if p.Layers == nil {
+		p.Layers = []Result{}
 	}
-	b, err := json.MarshalIndent(Published{Layers: rs}, "", "  ")
+	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
 	}

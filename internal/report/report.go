@@ -30,6 +30,11 @@ type Summary struct {
 	// finding reached it.
 	FailOn lint.Severity `json:"fail_on"`
 	Failed bool          `json:"failed"`
+	// Fit lists a fit report for each bundle (function, or build target)
+	// whose package is over Lambda's unzipped limit or within a tenth of
+	// it, each naming its function, bundle and target; absent when none
+	// is.
+	Fit []*lint.Fit `json:"fit,omitempty"`
 }
 
 // New counts the findings into a Report. Findings are sorted.
@@ -139,7 +144,11 @@ func Text(w io.Writer, r *Report, color bool) error {
 		if f.Fix != "" {
 			fmt.Fprintf(&b, "%s          fix: %s\n", indent, Printable(f.Fix))
 		}
+		if fit := fitFor(r, f); fit != nil && f.Rule == lint.RuleSizeUnzipped {
+			writeFit(&b, indent, fit)
+		}
 	}
+	writeNearFits(&b, r)
 	if len(r.Findings) > 0 {
 		b.WriteByte('\n')
 	}

@@ -123,7 +123,7 @@ func projectBundles(ctx context.Context, proj *deploy.Project, req Request, res 
 			continue
 		}
 		b := &lint.Bundle{Name: shown(fn.Template), Function: label, Target: layers.Target{Runtime: fn.Runtime, Arch: fn.Arch},
-			Env: lint.Environment{Variables: fn.Env, Handler: fn.Handler, PackageType: fn.PackageType}}
+			Env: lint.Environment{Variables: fn.Env, Handler: fn.Handler, PackageType: fn.PackageType, EphemeralStorageMB: fn.EphemeralStorage}}
 		switch {
 		case fn.Code.Path != "":
 			a, err := load(shown(fn.Code.Path), layers.KindFunction)

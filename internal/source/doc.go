@@ -11,5 +11,7 @@
 // request, the function's environment, an image's own facts).
 //
 // It does not deploy or call AWS (a registry's credentials come from the
-// caller's keychain), and it never writes.
+// caller's keychain), and it writes nothing but a temporary copy of a zip
+// nested in a zip (serverless-python-requirements' .requirements.zip),
+// removed once read.
 package source

@@ -57,6 +57,18 @@ type Request struct {
 	// Keychain gives registry credentials for Images; nil uses the Docker
 	// config's.
 	Keychain authn.Keychain
+	// Mounts are folders or zips checked, in every bundle, as if mounted
+	// at an absolute path outside /var/task and /opt (an EFS file system
+	// at /mnt/deps): every file rule applies, and their size is not
+	// counted against the package's limit.
+	Mounts []MountSpec
+	// Env sets the function's environment variables in every bundle, over
+	// those a deployment framework's template sets.
+	Env map[string]string
+	// EphemeralStorageMB sets every function's /tmp size in MB, over a
+	// template's EphemeralStorage; 0 keeps the template's, or Lambda's
+	// default of 512.
+	EphemeralStorageMB int
 }
 
 // Result is what a check run found.
@@ -69,6 +81,13 @@ type Result struct {
 	Artifacts, Files int
 	// Targets lists the targets checked.
 	Targets []string
+	// Fits holds a fit report for each bundle whose package is over
+	// Lambda's unzipped limit or within a tenth of it (lint.NearLimit), in
+	// the order the bundles were checked.
+	Fits []*lint.Fit
+
+	// origins maps each loaded artifact to the folder or zip it came from.
+	origins map[*lint.Artifact]string
 }
 
 // ErrNoTargets reports a build none of whose targets match the requested
@@ -85,7 +104,7 @@ var ErrNotManifest = errors.New("not a layerkit build manifest")
 // a zip, a build manifest that does not parse or names files outside its
 // folder.
 func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) {
-	res := &Result{}
+	res := &Result{origins: map[*lint.Artifact]string{}}
 	loaded := map[string]*lint.Artifact{}
 	load := func(p string, kind layers.Kind) (*lint.Artifact, error) {
 		if a, ok := loaded[p]; ok {
@@ -100,6 +119,7 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 			a.Kind = lint.GuessKind(a)
 		}
 		loaded[p] = a
+		res.origins[a] = p
 		res.Artifacts++
 		for _, f := range a.Files {
 			if f.Type != zipper.TypeDir { // as build counts them
@@ -222,6 +242,12 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		}
 		bundles = append(bundles, b)
 	}
+	if err := nestedRequirements(ctx, bundles, res, load); err != nil {
+		return nil, nil, err
+	}
+	if err := addMounts(bundles, req, res, load); err != nil {
+		return nil, nil, err
+	}
 	return bundles, res, nil
 }
 
@@ -234,6 +260,8 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	seenTarget := map[string]bool{}
+	open := newOpener(res.origins)
+	defer open.close()
 	for _, b := range bundles {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -242,6 +270,13 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 			res.Notes = append(res.Notes, cmp.Or(b.Function, b.Name)+": "+n)
 		}
 		res.Findings = append(res.Findings, lint.Check(b)...)
+		fit, err := lint.FitOf(b, lint.FitOptions{Open: open.open})
+		if err != nil {
+			return nil, fmt.Errorf("fit report of %s: %w", cmp.Or(b.Function, b.Name), err)
+		}
+		if fit != nil {
+			res.Fits = append(res.Fits, fit)
+		}
 		if t := lint.TargetLabel(b.Target); t != "" && !seenTarget[t] {
 			seenTarget[t] = true
 			res.Targets = append(res.Targets, t)

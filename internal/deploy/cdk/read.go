@@ -399,6 +399,7 @@ func (r *reader) function(sc *scope, id string, res cfn.Resource) (*deploy.Funct
 			}
 		}
 	}
+	f.EphemeralStorage = deploy.EphemeralStorageMB(p["EphemeralStorage"], sc.res.String)
 	if env, ok := p["Environment"].(map[string]any); ok {
 		vars, _ := env["Variables"].(map[string]any)
 		for _, k := range slices.Sorted(maps.Keys(vars)) {

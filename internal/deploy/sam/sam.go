@@ -223,6 +223,7 @@ func (s *stackReader) function(id string, res cfn.Resource) (*deploy.Function, e
 	f.Handler = s.scalar(f, props, "Handler")
 	s.arch(f, props["Architectures"])
 	s.env(f, props["Environment"])
+	f.EphemeralStorage = deploy.EphemeralStorageMB(props["EphemeralStorage"], s.res.String)
 	if f.PackageType == "Image" {
 		uriProp := props["ImageUri"]
 		if !serverless {

@@ -346,6 +346,7 @@ func (rd *reader) function(id string, res cfn.Resource, names map[string]string)
 	}
 	rd.arch(fn, props["Architectures"])
 	rd.env(fn, props["Environment"])
+	fn.EphemeralStorage = deploy.EphemeralStorageMB(props["EphemeralStorage"], rd.r.String)
 
 	if fn.PackageType == "Image" {
 		uri := "an image"

@@ -42,6 +42,9 @@ type Cloud struct {
 	buckets map[string]string                // bucket -> region
 	objects map[string][]byte                // bucket/key -> content
 	sums    map[string]string                // bucket/key -> base64 SHA-256 stored with it
+	// versioned buckets number their objects' versions.
+	versioned map[string]bool
+	versions  map[string]int // bucket/key -> versions stored
 	// Before, when set, is called before each operation with the region
 	// and the operation's name ("PublishLayerVersion"); an error fails
 	// the call with no change made.
@@ -68,7 +71,8 @@ type version struct {
 // New returns an empty cloud.
 func New() *Cloud {
 	return &Cloud{layers: map[string]map[string][]*version{}, funcs: map[string]map[string][]string{},
-		buckets: map[string]string{}, objects: map[string][]byte{}, sums: map[string]string{}, Calls: map[string]int{}}
+		buckets: map[string]string{}, objects: map[string][]byte{}, sums: map[string]string{},
+		versioned: map[string]bool{}, versions: map[string]int{}, Calls: map[string]int{}}
 }
 
 // CreateBucket makes a bucket in a region.
@@ -76,6 +80,25 @@ func (c *Cloud) CreateBucket(name, region string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.buckets[name] = region
+}
+
+// EnableVersioning turns versioning on for a bucket: each PutObject
+// stores a new version, "v1", "v2", … per key, which PutObject and
+// HeadObject report.
+func (c *Cloud) EnableVersioning(bucket string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.versioned[bucket] = true
+}
+
+// PutObject stores an object as another tool would: no SHA-256 checksum
+// kept with it, so HeadObject reports none.
+func (c *Cloud) PutObject(bucket, key string, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := bucket + "/" + key
+	c.objects[k] = bytes.Clone(body)
+	delete(c.sums, k)
 }
 
 // AttachFunction records a function in region that attaches layer version
@@ -410,6 +433,9 @@ func (s *S3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, _ ...func(*
 		return nil, &s3types.NotFound{}
 	}
 	out := &s3.HeadObjectOutput{ContentLength: aws.Int64(int64(len(obj)))}
+	if n := c.versions[k]; n > 0 {
+		out.VersionId = aws.String("v" + strconv.Itoa(n))
+	}
 	if in.ChecksumMode == s3types.ChecksumModeEnabled && c.sums[k] != "" {
 		out.ChecksumSHA256 = aws.String(c.sums[k])
 	}
@@ -438,11 +464,17 @@ func (s *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 	}
 	k := b + "/" + aws.ToString(in.Key)
 	c.objects[k] = bytes.Clone(body)
+	delete(c.sums, k)
 	if in.ChecksumAlgorithm == s3types.ChecksumAlgorithmSha256 {
 		c.sums[k] = got
+	}
+	out := &s3.PutObjectOutput{ChecksumSHA256: aws.String(got)}
+	if c.versioned[b] {
+		c.versions[k]++
+		out.VersionId = aws.String("v" + strconv.Itoa(c.versions[k]))
 	}
 	if err := c.after(s.region, "PutObject"); err != nil {
 		return nil, err
 	}
-	return &s3.PutObjectOutput{ChecksumSHA256: aws.String(got)}, nil
+	return out, nil
 }
