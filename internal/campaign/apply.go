@@ -48,7 +48,12 @@ type ApplyOptions struct {
 	// a quota of its own and is bounded at 5 times Rate.
 	Rate float64
 	// PollMin and PollMax bound the delay between polls while waiting for
-	// an update or for a function to become Active; 0 means 1 s and 20 s.
+	// an update or for a function to become Active; 0 means 1 s and 1 s.
+	// Polling every second ends each wait within a second of the update:
+	// a fleet moves at its quota's pace (the waits' GetFunction calls are
+	// bounded by their own limiter, at 5 times Rate, under Lambda's 100 a
+	// second), where a backoff to 20 s left the last wait of each
+	// account-region up to 20 s behind (BenchmarkFleet: 1.86 x the minimum).
 	PollMin, PollMax time.Duration
 	// MaxWait bounds each wait; 0 means 15 minutes.
 	MaxWait time.Duration
@@ -244,7 +249,7 @@ func newApplier(clients func(account, region string) ApplyAPI, j *Journal, o App
 		o.PollMin = time.Second
 	}
 	if o.PollMax <= 0 {
-		o.PollMax = 20 * time.Second
+		o.PollMax = time.Second
 	}
 	o.PollMax = max(o.PollMax, o.PollMin)
 	if o.MaxWait <= 0 {
