@@ -343,7 +343,7 @@ func (c imageChecker) CheckImage(ctx context.Context, dir string, a layers.Artif
 	}
 	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, lint.Error)
 	if len(rep.Findings) > 0 {
-		if err := report.Text(c.w, rep, c.color); err != nil {
+		if err := report.Text(c.w, rep, report.TextOptions{Color: c.color}); err != nil {
 			return err
 		}
 	}

@@ -33,6 +33,8 @@ type CheckOptions struct {
 	Format      string
 	FailOn      lint.Severity
 	Version     string
+	// Verbose lists every finding of the text report in full.
+	Verbose bool
 }
 
 // NewCmdCheck returns `layerkit check`.
@@ -174,6 +176,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	cmd.Flags().StringVar(&runtime, "runtime", "", "runtime to check against, such as python3.12 (default: from the manifest, or inferred)")
 	cmd.Flags().StringVar(&arch, "arch", "", "architecture to check against: x86_64 or arm64 (default: from the manifest, or inferred)")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, sarif or github")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "text: list every finding with its evidence, what Lambda shows and the fix (default: one line each, at most 10 per rule)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "error", "exit 3 when a finding is at least this severe: error, warning or note")
 	cmd.Flags().StringVar(&opts.Request.Function, "function", "", "the function's code (zip or folder), checked with --layer")
 	cmd.Flags().StringArrayVar(&opts.Request.Layers, "layer", nil, "a layer the function attaches (zip or folder); repeat, in order")
@@ -229,7 +232,7 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	case "github":
 		err = report.GitHub(opts.IO.Out, rep)
 	default:
-		err = report.Text(opts.IO.Out, rep, opts.IO.OutTTY)
+		err = report.Text(opts.IO.Out, rep, report.TextOptions{Color: opts.IO.OutTTY, Verbose: opts.Verbose, MoreHint: "--verbose lists every finding"})
 	}
 	if err != nil {
 		return err

@@ -42,6 +42,18 @@ func TestCheckWrongTarget(t *testing.T) {
 	golden(t, r.stdout)
 }
 
+// TestCheckWrongTargetVerbose is TestCheckWrongTarget with --verbose: every
+// finding with its evidence, symptom and fix.
+func TestCheckWrongTargetVerbose(t *testing.T) {
+	dir := example(t)
+	t.Chdir(dir)
+	r := runCLI(t, nil, "check", "layers/python3.9-x86_64", "--runtime", "python3.12", "--arch", "arm64", "--verbose")
+	if r.code != ExitFindings || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	golden(t, r.stdout)
+}
+
 func TestCheckCleanBuild(t *testing.T) {
 	dir := example(t)
 	if r := runCLI(t, nil, "build", dir); r.code != 0 {
