@@ -8,7 +8,7 @@
 # it is started on a free loopback port for the end-to-end tests of publish,
 # and stopped at the end; without it those tests are skipped.
 #
-#   scripts/test.sh                 # vet and every test
+#   scripts/test.sh                 # vet, every test, and the GitHub Action's local run
 #   scripts/test.sh -run Zip ./internal/zipper   # arguments go to go test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +61,14 @@ fi
 
 if [ $# -eq 0 ]; then
   go vet ./...
-  set -- ./...
+  go test ./...
+  # The GitHub Action's steps, run as the runner runs them (needs bash,
+  # python3 with PyYAML; skipped without PyYAML).
+  if python3 -c 'import yaml' 2>/dev/null; then
+    scripts/test-action.sh
+  else
+    echo "python3 has no PyYAML: the action's local run (scripts/test-action.sh) skips" >&2
+  fi
+  exit 0
 fi
 go test "$@"
