@@ -35,6 +35,15 @@ if [ ${#imgtools[@]} -gt 0 ]; then
     || echo "${imgtools[*]} could not be installed; the image end-to-end tests skip" >&2
 fi
 
+# pre-commit (Debian's package) runs the hooks of .pre-commit-hooks.yaml in
+# TestPreCommitHooks (with LAYERKIT_LARGE_TESTS); where it cannot be
+# installed, that test skips.
+if [ -n "${LAYERKIT_LARGE_TESTS:-}" ] && ! command -v pre-commit >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  { $sudo apt-get install -y -qq --no-install-recommends pre-commit >/dev/null; } 2>/dev/null \
+    || echo "pre-commit could not be installed; TestPreCommitHooks skips" >&2
+fi
+
 # uv is pip-installable; install's tests run it beside pip (and skip it when
 # it cannot be had).
 command -v uv >/dev/null || python3 -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 \
