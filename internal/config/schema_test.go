@@ -72,12 +72,12 @@ func TestSchemaAgreesWithLoad(t *testing.T) {
 		{string(example), true},
 		{"version: 1\nout: build\npublish: {regions: [eu-west-1], bucket: \"b-{region}\", share: [public], names: {deps-python3.12-arm64: my_layer}}\nimage: {base: oci:base, handler: app.handler}\n", true},
 		{"version: 1\nlayers: {deps: {targets: [{runtime: python3.12, arch: aarch64, from: x}], install: {python: requirements.txt}}}\n", true},
-		{"version: 1\nmian: {root: .}\n", false},                                                      // unknown key
-		{"version: 2\n", false},                                                                       // unsupported version
-		{"out: dist\n", false},                                                                        // no version
+		{"version: 1\nmian: {root: .}\n", false}, // unknown key
+		{"version: 2\n", false},                  // unsupported version
+		{"out: dist\n", false},                   // no version
 		{"version: 1\nlayers: {deps: {targets: [{runtime: python3.12, arch: sparc, from: x}]}}\n", false}, // unknown arch
-		{"version: 1\nlayers: {deps: {targets: [{runtime: python3.12, arch: arm64}]}}\n", false},         // no from
-		{"version: 1\nlayers: {deps: {targets: []}}\n", false},                                        // no targets
+		{"version: 1\nlayers: {deps: {targets: [{runtime: python3.12, arch: arm64}]}}\n", false},          // no from
+		{"version: 1\nlayers: {deps: {targets: []}}\n", false},                                            // no targets
 		{"version: 1\nlayers: {\"a b\": {targets: [{runtime: python3.12, arch: arm64, from: x}]}}\n", false},
 		{"version: 1\npublish: {regions: [Europe]}\n", false},
 		{"version: 1\nmain: {include: src}\n", false}, // a string, not a list
