@@ -35,5 +35,6 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 findings failed the policy,
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
 	cmd.AddCommand(NewCmdBuild(f, nil), NewCmdCampaign(f), NewCmdCheck(f, nil), NewCmdConfig(f), NewCmdExplain(f, nil), NewCmdInstall(f, nil), NewCmdPublish(f, nil), NewCmdPrune(f, nil), NewCmdRuntimes(f, nil), NewCmdScan(f, nil), NewCmdVersion(f))
+	registerCompletions(cmd)
 	return cmd
 }
