@@ -41,6 +41,8 @@ type CheckOptions struct {
 	// Outputs are further reports written to files, each in its own
 	// format, besides the one on stdout.
 	Outputs []ReportOutput
+	// progress shows how far the check is on a terminal; nil elsewhere.
+	progress *progressLine
 }
 
 // ReportOutput is one --output FORMAT=PATH.
@@ -193,6 +195,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			}
 			opts.AWS.fromEnv(f)
 			opts.Version = cmd.Root().Version
+			opts.progress = newProgress(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -236,7 +239,17 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	if opts.Request.Keychain == nil {
 		opts.Request.Keychain = ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)
 	}
+	if p := opts.progress; p != nil {
+		opts.Request.Progress = func(s source.Progress) {
+			msg := fmt.Sprintf("checking: %s, %s, %s read", plural(s.Artifacts, "artifact"), plural(s.Files, "file"), humanBytes(s.Bytes))
+			if s.Bundles > 0 {
+				msg += fmt.Sprintf("; %d of %d checked", s.Checked, s.Bundles)
+			}
+			p.Update(msg)
+		}
+	}
 	res, err := source.Run(ctx, opts.Request)
+	opts.progress.Done()
 	if err != nil {
 		if errors.Is(err, source.ErrNoTargets) {
 			return &UsageError{Err: err}
