@@ -7,7 +7,10 @@
 #   2. a clean layer: exit 0;
 #   3. a release archive that does not match checksums.txt: the install
 #      step fails and nothing runs;
-#   4. with LAYERKIT_LARGE_TESTS set, an unreleased ref: built from the
+#   4. README's GitHub workflow step (scripts/ci/github-workflow.yml), its
+#      inputs checked against action.yml, and README's GitLab job
+#      (scripts/ci/gitlab-ci.yml), its layerkit lines run;
+#   5. with LAYERKIT_LARGE_TESTS set, an unreleased ref: built from the
 #      action's checkout with Go.
 # LAYERKIT_TEST_BINARY names a layerkit built already (the Go test builds
 # it once); otherwise it is built here. Nothing leaves the machine.
@@ -87,11 +90,39 @@ check "a clean layer exits 0 (got $code; $(tail -1 "$work/clean/stdout" 2>/dev/n
 check "no SARIF output when none asked" bash -c "! grep -q '^sarif=' '$work/clean/output'"
 check "the summary says it is clean" grep -q "^### ✅ layerkit check" "$work/clean/summary"
 
-echo "tampered" >>"$rel/layerkit_9.9.9_${goos}_${goarch}.tar.gz"
-run_action tampered v9.9.9 INPUT_PATHS=layers/python3.9-x86_64
+cp -r "$work/releases" "$work/tampered-releases"
+echo "tampered" >>"$work/tampered-releases/v9.9.9/layerkit_9.9.9_${goos}_${goarch}.tar.gz"
+run_action tampered v9.9.9 INPUT_PATHS=layers/python3.9-x86_64 LAYERKIT_RELEASE_URL="file://$work/tampered-releases"
 check "a tampered archive fails the install (got $code)" [ "$code" = 1 ]
 check "the install says the checksum does not match" grep -q "SHA-256 .* does not match checksums.txt" "$work/tampered/stdout"
 check "nothing was installed" bash -c "[ ! -s '$work/tampered/path' ] && [ ! -e '$work/tampered/temp/layerkit/bin/layerkit' ]"
+
+# README's GitHub workflow (scripts/ci/github-workflow.yml): its layerkit
+# step's inputs are the action's, and the action runs clean with them on the
+# example.
+inputs=$(python3 - "$repo/scripts/ci/github-workflow.yml" "$repo/action.yml" <<'PY'
+import shlex, sys, yaml
+wf, action = (yaml.safe_load(open(p)) for p in sys.argv[1:3])
+steps = [s for job in wf["jobs"].values() for s in job["steps"] if s.get("uses", "").startswith("layerkit/layerkit@")]
+assert len(steps) == 1, "one layerkit step"
+for k, v in steps[0]["with"].items():
+    assert k in action["inputs"], f"the workflow gives input {k}, which action.yml does not take"
+    print(shlex.quote("INPUT_" + k.replace("-", "_").upper() + "=" + str(v)))
+PY
+)
+eval "run_action workflow v9.9.9 $(echo $inputs)"
+check "README's workflow step runs clean on the example (got $code)" [ "$code" = 0 ]
+check "README's workflow step writes the SARIF upload-sarif reads" test -s "$work/app/layerkit.sarif"
+
+# README's GitLab job (scripts/ci/gitlab-ci.yml): its layerkit lines run
+# (the go install line is the install, done here already) and write the
+# code quality report the job's artifacts name.
+report=$(python3 -c 'import sys, yaml; j = yaml.safe_load(open(sys.argv[1]))["layerkit"]; print(j["artifacts"]["reports"]["codequality"]); [print(l) for l in j["script"] if l.startswith("layerkit ")]' "$repo/scripts/ci/gitlab-ci.yml")
+gl_report=$(head -1 <<<"$report")
+gl_code=0
+(cd "$work/app" && PATH="$work:$PATH" && tail -n +2 <<<"$report" | while read -r line; do eval "$line" >/dev/null; done) || gl_code=$?
+check "README's GitLab job runs clean on the example (got $gl_code)" [ "$gl_code" = 0 ]
+check "README's GitLab job writes $gl_report" python3 -c "import json,sys; assert json.load(open(sys.argv[1])) == []" "$work/app/$gl_report"
 
 if [ -n "${LAYERKIT_LARGE_TESTS:-}" ]; then
   run_action source main INPUT_PATHS=layers/python3.9-x86_64 INPUT_RUNTIME=python3.12 INPUT_ARCH=arm64 INPUT_FORMAT=json
