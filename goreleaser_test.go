@@ -14,7 +14,7 @@ import (
 const goreleaser = "github.com/goreleaser/goreleaser/v2@v2.17.0"
 
 // TestGoReleaser validates .goreleaser.yaml with GoReleaser itself (check),
-// then makes a snapshot release for this machine's platform only: the
+// then makes a snapshot release of HEAD for this machine's platform only: the
 // archive action.yml downloads by name, checksums.txt listing it, and a
 // binary stamped with the version and commit. GoReleaser is fetched
 // through the Go module proxy the first time, and the snapshot builds
@@ -44,11 +44,19 @@ func TestGoReleaser(t *testing.T) {
 		}
 		c = strings.Replace(c, old, repl, 1)
 	}
+	// GoReleaser reads the commit from a clone with a remote, as a
+	// release's CI has: a shared clone of HEAD (objects borrowed, nothing
+	// copied) whose origin is this repository.
+	clone := t.TempDir()
+	if out, err := exec.Command("git", "clone", "-q", "--shared", ".", clone).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
 	one := filepath.Join(t.TempDir(), "goreleaser.yaml")
 	if err := os.WriteFile(one, []byte(c), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("go", "run", goreleaser, "release", "--snapshot", "--clean", "--skip=publish,announce,before", "--config", one)
+	cmd.Dir = clone
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("goreleaser release --snapshot: %v\n%s", err, out)
 	}
