@@ -78,3 +78,21 @@ func TestProgressCheckAndBuild(t *testing.T) {
 		t.Errorf("build on a terminal: exit %d\nstderr %q", r.code, r.stderr)
 	}
 }
+
+func TestColour(t *testing.T) {
+	for _, tt := range []struct {
+		tty  bool
+		env  map[string]string
+		want bool
+	}{
+		{true, nil, true},
+		{false, nil, false},
+		{true, map[string]string{"NO_COLOR": "1"}, false},
+		{true, map[string]string{"TERM": "dumb"}, false},
+		{true, map[string]string{"TERM": "xterm-256color"}, true},
+	} {
+		if got := colour(tt.tty, func(k string) string { return tt.env[k] }); got != tt.want {
+			t.Errorf("colour(%v, %v) = %v, want %v", tt.tty, tt.env, got, tt.want)
+		}
+	}
+}
