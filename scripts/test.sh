@@ -8,7 +8,7 @@
 # it is started on a free loopback port for the end-to-end tests of publish,
 # and stopped at the end; without it those tests are skipped.
 #
-#   scripts/test.sh                 # vet and every test
+#   scripts/test.sh                 # vet, every test, and the GitHub Action's local run
 #   scripts/test.sh -run Zip ./internal/zipper   # arguments go to go test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,15 @@ if [ ${#imgtools[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${imgtools[@]}" >/dev/null; } 2>/dev/null \
     || echo "${imgtools[*]} could not be installed; the image end-to-end tests skip" >&2
+fi
+
+# pre-commit (Debian's package) runs the hooks of .pre-commit-hooks.yaml in
+# TestPreCommitHooks (with LAYERKIT_LARGE_TESTS); where it cannot be
+# installed, that test skips.
+if [ -n "${LAYERKIT_LARGE_TESTS:-}" ] && ! command -v pre-commit >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  { $sudo apt-get install -y -qq --no-install-recommends pre-commit >/dev/null; } 2>/dev/null \
+    || echo "pre-commit could not be installed; TestPreCommitHooks skips" >&2
 fi
 
 # uv is pip-installable; install's tests run it beside pip (and skip it when
@@ -61,6 +70,14 @@ fi
 
 if [ $# -eq 0 ]; then
   go vet ./...
-  set -- ./...
+  go test ./...
+  # The GitHub Action's steps, run as the runner runs them (needs bash,
+  # python3 with PyYAML; skipped without PyYAML).
+  if python3 -c 'import yaml' 2>/dev/null; then
+    scripts/test-action.sh
+  else
+    echo "python3 has no PyYAML: the action's local run (scripts/test-action.sh) skips" >&2
+  fi
+  exit 0
 fi
 go test "$@"

@@ -46,6 +46,9 @@ type BuildOptions struct {
 	Handler string
 	Push    string
 	AWS     AWSOptions
+
+	// progress shows how far the build is on a terminal; nil elsewhere.
+	progress *progressLine
 }
 
 // NewCmdBuild returns `layerkit build`. runF, when set, replaces the build
@@ -111,6 +114,7 @@ default: Lambda refuses uncompressed layers).`,
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
+			opts.progress = newProgress(f)
 			if err := checkFormat(opts.Format, "text", "json"); err != nil {
 				return err
 			}
@@ -209,15 +213,24 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		return err
 	}
 	var progress func(*split.Artifact, bool)
-	if opts.IO.ErrTTY && opts.Format == "text" {
+	if line := opts.progress; line != nil && opts.Format == "text" {
+		var zips, files int
+		var bytes int64
 		progress = func(a *split.Artifact, done bool) {
-			if !done && a.Kind == layers.KindImage {
-				fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kbuilding %s…", report.Printable(a.Path))
-			} else if !done {
-				fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kzipping %s (%d entries)…", report.Printable(a.Path), len(a.Entries))
-			} else {
-				fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
+			if done {
+				zips++
+				for _, e := range a.Entries {
+					if e.Type != zipper.TypeDir {
+						files++
+						bytes += e.Size
+					}
+				}
 			}
+			doing := "zipping"
+			if a.Kind == layers.KindImage {
+				doing = "building"
+			}
+			line.Update(fmt.Sprintf("%s %s; done: %s, %s, %s", doing, report.Printable(a.Path), plural(zips, "artifact"), plural(files, "file"), humanBytes(bytes)))
 		}
 	}
 	bo := build.Options{Config: cfg, Out: opts.Out, OutOutsideProject: opts.OutOutsideProject,
@@ -228,6 +241,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			Check:    imageChecker{w: opts.IO.ErrOut, color: opts.IO.ErrTTY}}
 	}
 	res, err := build.Run(ctx, bo)
+	opts.progress.Done()
 	if err != nil {
 		return err
 	}
@@ -343,7 +357,7 @@ func (c imageChecker) CheckImage(ctx context.Context, dir string, a layers.Artif
 	}
 	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, lint.Error)
 	if len(rep.Findings) > 0 {
-		if err := report.Text(c.w, rep, c.color); err != nil {
+		if err := report.Text(c.w, rep, report.TextOptions{Color: c.color}); err != nil {
 			return err
 		}
 	}

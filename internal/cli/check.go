@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
 
+	"github.com/layerkit/layerkit/internal/atomicfile"
 	"github.com/layerkit/layerkit/internal/aws/ecrauth"
 	"github.com/layerkit/layerkit/internal/aws/layerfetch"
 	"github.com/layerkit/layerkit/internal/deploy"
@@ -33,13 +36,26 @@ type CheckOptions struct {
 	Format      string
 	FailOn      lint.Severity
 	Version     string
+	// Verbose lists every finding of the text report in full.
+	Verbose bool
+	// Outputs are further reports written to files, each in its own
+	// format, besides the one on stdout.
+	Outputs []ReportOutput
+	// progress shows how far the check is on a terminal; nil elsewhere.
+	progress *progressLine
 }
+
+// ReportOutput is one --output FORMAT=PATH.
+type ReportOutput struct{ Format, Path string }
+
+// checkFormats are the formats check writes.
+var checkFormats = []string{"text", "json", "sarif", "github", "gitlab", "markdown"}
 
 // NewCmdCheck returns `layerkit check`.
 func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}
 	var runtime, arch, failOn string
-	var params, mounts, env []string
+	var params, mounts, env, outputs []string
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Find what would fail on Lambda before deploying: binaries, ABI tags, layout, secrets, size limits",
@@ -114,10 +130,24 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 
   # In GitHub Actions: annotations, or SARIF for code scanning
   layerkit check dist --format github
-  layerkit check dist --format sarif > layerkit.sarif`,
+  layerkit check dist --format sarif > layerkit.sarif
+  layerkit check dist --format github --output sarif=layerkit.sarif --output markdown=summary.md
+
+  # In GitLab CI: code quality (artifacts:reports:codequality)
+  layerkit check dist --format gitlab > gl-code-quality-report.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(opts.Format, "text", "json", "sarif", "github"); err != nil {
+			if err := checkFormat(opts.Format, checkFormats...); err != nil {
 				return err
+			}
+			for _, o := range outputs {
+				format, path, ok := strings.Cut(o, "=")
+				if !ok || path == "" {
+					return usageErrorf("--output %q: want FORMAT=PATH", o)
+				}
+				if !slices.Contains(checkFormats, format) {
+					return usageErrorf("--output %q: format %q is not one of %s", o, format, strings.Join(checkFormats, ", "))
+				}
+				opts.Outputs = append(opts.Outputs, ReportOutput{Format: format, Path: path})
 			}
 			sev, err := lint.ParseSeverity(failOn)
 			if err != nil {
@@ -181,6 +211,7 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 			}
 			opts.AWS.fromEnv(f)
 			opts.Version = cmd.Root().Version
+			opts.progress = newProgress(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -189,7 +220,9 @@ Exit codes: 0 clean, 3 findings at or above --fail-on, 1 unreadable input,
 	}
 	cmd.Flags().StringVar(&runtime, "runtime", "", "runtime to check against, such as python3.12 (default: from the manifest, or inferred)")
 	cmd.Flags().StringVar(&arch, "arch", "", "architecture to check against: x86_64 or arm64 (default: from the manifest, or inferred)")
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, sarif or github")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: "+strings.Join(checkFormats, ", "))
+	cmd.Flags().StringArrayVar(&outputs, "output", nil, "also write the report in FORMAT to PATH, as FORMAT=PATH (sarif=layerkit.sarif, markdown=summary.md); repeatable")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "text: list every finding with its evidence, what Lambda shows and the fix (default: one line each, at most 10 per rule)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "error", "exit 3 when a finding is at least this severe: error, warning or note")
 	cmd.Flags().StringVar(&opts.Request.Function, "function", "", "the function's code (zip or folder), checked with --layer")
 	cmd.Flags().StringArrayVar(&opts.Request.Layers, "layer", nil, "a layer the function attaches (zip or folder); repeat, in order")
@@ -225,7 +258,17 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	if opts.Request.Keychain == nil {
 		opts.Request.Keychain = ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)
 	}
+	if p := opts.progress; p != nil {
+		opts.Request.Progress = func(s source.Progress) {
+			msg := fmt.Sprintf("checking: %s, %s, %s read", plural(s.Artifacts, "artifact"), plural(s.Files, "file"), humanBytes(s.Bytes))
+			if s.Bundles > 0 {
+				msg += fmt.Sprintf("; %d of %d checked", s.Checked, s.Bundles)
+			}
+			p.Update(msg)
+		}
+	}
 	res, err := source.Run(ctx, opts.Request)
+	opts.progress.Done()
 	if err != nil {
 		if errors.Is(err, source.ErrNoTargets) {
 			return &UsageError{Err: err}
@@ -241,21 +284,37 @@ func checkRun(ctx context.Context, opts *CheckOptions) error {
 	}
 	rep := report.New(res.Findings, res.Artifacts, res.Files, res.Targets, opts.FailOn)
 	rep.Summary.Fit = res.Fits
-	switch opts.Format {
-	case "json":
-		err = report.JSON(opts.IO.Out, rep)
-	case "sarif":
-		err = report.SARIF(opts.IO.Out, rep, opts.Version)
-	case "github":
-		err = report.GitHub(opts.IO.Out, rep)
-	default:
-		err = report.Text(opts.IO.Out, rep, opts.IO.OutTTY)
-	}
-	if err != nil {
+	if err := writeCheckReport(opts.IO.Out, opts.Format, rep, opts, opts.IO.OutTTY); err != nil {
 		return err
+	}
+	for _, o := range opts.Outputs {
+		var b bytes.Buffer
+		if err := writeCheckReport(&b, o.Format, rep, opts, false); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(o.Path, b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the %s report: %w", o.Format, err)
+		}
 	}
 	if rep.Summary.Failed {
 		return &FindingsError{Msg: fmt.Sprintf("findings at or above %s", opts.FailOn)}
 	}
 	return nil
+}
+
+// writeCheckReport writes rep to w in format; color is for text only.
+func writeCheckReport(w io.Writer, format string, rep *report.Report, opts *CheckOptions, color bool) error {
+	switch format {
+	case "json":
+		return report.JSON(w, rep)
+	case "sarif":
+		return report.SARIF(w, rep, opts.Version)
+	case "github":
+		return report.GitHub(w, rep)
+	case "gitlab":
+		return report.GitLab(w, rep)
+	case "markdown":
+		return report.Markdown(w, rep)
+	}
+	return report.Text(w, rep, report.TextOptions{Color: color, Verbose: opts.Verbose, MoreHint: "--verbose lists every finding"})
 }

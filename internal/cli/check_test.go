@@ -16,7 +16,7 @@ func TestCheckUsageErrors(t *testing.T) {
 	}{
 		{[]string{"check"}, "layerkit: nothing to check: give a folder, a zip or a build output folder (see 'layerkit check --help')\n"},
 		{[]string{"check", "x", "--function", "main.zip"}, "layerkit: give either PATHs or --function/--layer, not both\n"},
-		{[]string{"check", "x", "--format", "xml"}, "layerkit: --format \"xml\": want one of [text json sarif github]\n"},
+		{[]string{"check", "x", "--format", "xml"}, "layerkit: --format \"xml\": want one of [text json sarif github gitlab markdown]\n"},
 		{[]string{"check", "x", "--fail-on", "fatal"}, "layerkit: --fail-on: unknown severity \"fatal\": want error, warning or note\n"},
 		{[]string{"check", "x", "--arch", "sparc"}, "layerkit: --arch: unknown architecture \"sparc\": want x86_64 or arm64 (amd64 and aarch64 are accepted as aliases)\n"},
 		{[]string{"check", "x", "--runtime", "python3.12", "--arch", "arm64", "--runtime", "go1.x"}, ""},
@@ -36,6 +36,18 @@ func TestCheckWrongTarget(t *testing.T) {
 	dir := example(t)
 	t.Chdir(dir)
 	r := runCLI(t, nil, "check", "layers/python3.9-x86_64", "--runtime", "python3.12", "--arch", "arm64")
+	if r.code != ExitFindings || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	golden(t, r.stdout)
+}
+
+// TestCheckWrongTargetVerbose is TestCheckWrongTarget with --verbose: every
+// finding with its evidence, symptom and fix.
+func TestCheckWrongTargetVerbose(t *testing.T) {
+	dir := example(t)
+	t.Chdir(dir)
+	r := runCLI(t, nil, "check", "layers/python3.9-x86_64", "--runtime", "python3.12", "--arch", "arm64", "--verbose")
 	if r.code != ExitFindings || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -195,6 +207,39 @@ func TestCheckFoldersAsTheyAre(t *testing.T) {
 		r := runCLI(t, nil, "check", filepath.Join(dir, p), "--format", "json")
 		if r.code != ExitFindings || !strings.Contains(r.stdout, `"rule": "LK170"`) {
 			t.Errorf("%s: exit %d, stdout %s, stderr %q", p, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// One check writes GitLab code quality to stdout and, with --output, a
+// Markdown summary and SARIF to files.
+func TestCheckGitLabAndOutputs(t *testing.T) {
+	dir := example(t)
+	t.Chdir(dir)
+	out := t.TempDir()
+	md, sarif := filepath.Join(out, "summary.md"), filepath.Join(out, "layerkit.sarif")
+	r := runCLI(t, nil, "check", "layers/python3.9-x86_64", "--runtime", "python3.12", "--arch", "arm64", "--format", "gitlab",
+		"--output", "markdown="+md, "--output", "sarif="+sarif)
+	if r.code != ExitFindings || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var issues []struct {
+		CheckName string `json:"check_name"`
+		Location  struct{ Path string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &issues); err != nil || len(issues) != 2 || issues[0].Location.Path != "layers/python3.9-x86_64/lib/libfastmath.so" {
+		t.Errorf("gitlab: %v %+v", err, issues)
+	}
+	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "| LK101 elf-machine | 1 error |") {
+		t.Errorf("markdown: %v\n%s", err, b)
+	}
+	var log struct{ Runs []struct{ Results []any } }
+	if b, err := os.ReadFile(sarif); err != nil || json.Unmarshal(b, &log) != nil || len(log.Runs[0].Results) != 2 {
+		t.Errorf("sarif: %v\n%s", err, b)
+	}
+	for _, bad := range []string{"sarif", "xml=out.xml", "sarif="} {
+		if r := runCLI(t, nil, "check", "layers/python3.9-x86_64", "--output", bad); r.code != ExitUsage {
+			t.Errorf("--output %s: exit %d, want 2", bad, r.code)
 		}
 	}
 }

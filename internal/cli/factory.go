@@ -48,10 +48,16 @@ type Factory struct {
 func NewFactory() *Factory {
 	return &Factory{
 		IO: IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: isTerminal(os.Stderr),
-			OutTTY: isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"},
+			OutTTY: colour(isTerminal(os.Stdout), os.Getenv)},
 		Now:    time.Now,
 		Getenv: os.Getenv,
 	}
+}
+
+// colour says whether output to a terminal (tty) takes ANSI colours: not
+// when NO_COLOR is set to anything (no-color.org), nor on TERM=dumb.
+func colour(tty bool, getenv func(string) string) bool {
+	return tty && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
 func isTerminal(f *os.File) bool {

@@ -175,7 +175,7 @@ func installRun(ctx context.Context, opts *InstallOptions) error {
 	}
 	if len(targets) > 0 {
 		rep := report.New(findings, artifacts, files, targets, lint.Error)
-		if err := report.Text(opts.IO.Out, rep, opts.IO.OutTTY); err != nil {
+		if err := report.Text(opts.IO.Out, rep, report.TextOptions{Color: opts.IO.OutTTY, MoreHint: "layerkit check --verbose lists every finding"}); err != nil {
 			return err
 		}
 		if failed == 0 && rep.Summary.Failed {

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,7 +20,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 findings failed the policy,
 4 AWS credentials or permission, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       version(),
+		Version:       currentVersion().Version,
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -35,13 +34,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 findings failed the policy,
 		},
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
-	cmd.AddCommand(NewCmdBuild(f, nil), NewCmdCampaign(f), NewCmdCheck(f, nil), NewCmdExplain(f, nil), NewCmdInstall(f, nil), NewCmdPublish(f, nil), NewCmdPrune(f, nil), NewCmdRuntimes(f, nil), NewCmdScan(f, nil))
+	cmd.AddCommand(NewCmdBuild(f, nil), NewCmdCampaign(f), NewCmdCheck(f, nil), NewCmdConfig(f), NewCmdExplain(f, nil), NewCmdInstall(f, nil), NewCmdPublish(f, nil), NewCmdPrune(f, nil), NewCmdRuntimes(f, nil), NewCmdScan(f, nil), NewCmdVersion(f))
+	registerCompletions(cmd)
 	return cmd
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }

@@ -17,7 +17,7 @@ func TestFitTable(t *testing.T) {
 			{Kind: lint.SavingProvided, Bytes: 15_000_000, Files: 3, Largest: []lint.Place{}}},
 		Options: []lint.FitOption{{Kind: lint.FitSlim, BytesAfter: 260_000_000, Fits: true, How: "layerkit build --slim"}}}}
 	var b bytes.Buffer
-	if err := Text(&b, r, false); err != nil {
+	if err := TextVerbose(&b, r, false); err != nil {
 		t.Fatal(err)
 	}
 	want := `function S/Fn [python3.12-arm64]
@@ -32,6 +32,15 @@ func TestFitTable(t *testing.T) {
 `
 	if got := b.String(); !strings.HasPrefix(got, want) {
 		t.Errorf("got\n%s\nwant prefix\n%s", got, want)
+	}
+	// The default, grouped text shows the same table under the finding.
+	b.Reset()
+	if err := Text(&b, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); !strings.Contains(got, "fit: 300,000,000 bytes of 262,144,000, 37,856,001 to remove") ||
+		!strings.Contains(got, "slim    260,000,000  yes   layerkit build --slim") {
+		t.Errorf("grouped text lacks the fit table:\n%s", got)
 	}
 	b.Reset()
 	if err := JSON(&b, r); err != nil {
@@ -63,7 +72,7 @@ func TestNearFitTable(t *testing.T) {
 	r.Summary.Fit = []*lint.Fit{{Bundle: "dist", Limit: 262_144_000, Total: 240_000_000, Savings: []lint.Saving{},
 		Options: []lint.FitOption{{Kind: lint.FitSlim, BytesAfter: 240_000_000, Fits: true, How: "layerkit build --slim"}}}}
 	var b bytes.Buffer
-	if err := Text(&b, r, false); err != nil {
+	if err := TextVerbose(&b, r, false); err != nil {
 		t.Fatal(err)
 	}
 	want := `dist: near Lambda's unzipped limit

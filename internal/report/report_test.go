@@ -26,8 +26,8 @@ func TestGitHubEscapes(t *testing.T) {
 func TestTextColourOnlyWhenAsked(t *testing.T) {
 	fs := []lint.Finding{{Rule: "LK180", Severity: lint.Warning, Artifact: "x", Message: "m"}}
 	var plain, colour bytes.Buffer
-	Text(&plain, New(fs, 1, 1, nil, lint.Error), false)
-	Text(&colour, New(fs, 1, 1, nil, lint.Error), true)
+	Text(&plain, New(fs, 1, 1, nil, lint.Error), TextOptions{})
+	Text(&colour, New(fs, 1, 1, nil, lint.Error), TextOptions{Color: true})
 	if strings.Contains(plain.String(), "\x1b[") || !strings.Contains(colour.String(), "\x1b[33m") {
 		t.Errorf("plain %q\ncolour %q", plain.String(), colour.String())
 	}
@@ -56,7 +56,7 @@ func controls(s string) []byte {
 func TestTextAndGitHubEscapeControlCharacters(t *testing.T) {
 	r := New([]lint.Finding{hostile}, 1, 1, []string{"python3.12-arm64"}, lint.Error)
 	var text, gh bytes.Buffer
-	if err := Text(&text, r, false); err != nil {
+	if err := TextVerbose(&text, r, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := GitHub(&gh, r); err != nil {
@@ -136,7 +136,7 @@ func TestFunctionGrouping(t *testing.T) {
 		{Function: "App/ArmFn (arm-fn)", Rule: "LK170", Severity: lint.Error, Artifact: "cdk.out/asset.2", Path: ".env", Target: "python3.12-arm64", Message: "secret"},
 	}
 	var b strings.Builder
-	if err := Text(&b, New(fs, 3, 10, []string{"python3.12-arm64", "python3.12-x86_64"}, lint.Error), false); err != nil {
+	if err := TextVerbose(&b, New(fs, 3, 10, []string{"python3.12-arm64", "python3.12-x86_64"}, lint.Error), false); err != nil {
 		t.Fatal(err)
 	}
 	want := `function App/ArmFn (arm-fn) [python3.12-arm64]

@@ -103,19 +103,7 @@ func SARIF(w io.Writer, r *Report, version string) error {
 	}
 	results := make([]sarifResult, 0, len(r.Findings))
 	for _, f := range r.Findings {
-		msg := f.Message
-		if f.Path != "" && uri(f) != strings.TrimPrefix(f.Artifact+"/"+strings.TrimSuffix(f.Path, "/"), "./") {
-			msg = f.Path + ": " + msg
-		}
-		if f.Target != "" {
-			msg += " [" + f.Target + "]"
-		}
-		if f.Function != "" {
-			msg = "function " + f.Function + ": " + msg
-		}
-		if f.Evidence != "" {
-			msg += " (" + f.Evidence + ")"
-		}
+		msg := describe(f)
 		var loc sarifLocation
 		loc.PhysicalLocation.ArtifactLocation.URI = uri(f)
 		loc.PhysicalLocation.Region.StartLine = 1
@@ -137,6 +125,26 @@ func SARIF(w io.Writer, r *Report, version string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// describe is a finding's message for a tool that shows it beside its file
+// (uri): the entry of a zip, the target, the function and the evidence
+// that the file alone does not say. The bytes are kept; JSON escapes them.
+func describe(f lint.Finding) string {
+	msg := f.Message
+	if f.Path != "" && uri(f) != strings.TrimPrefix(f.Artifact+"/"+strings.TrimSuffix(f.Path, "/"), "./") {
+		msg = f.Path + ": " + msg
+	}
+	if f.Target != "" {
+		msg += " [" + f.Target + "]"
+	}
+	if f.Function != "" {
+		msg = "function " + f.Function + ": " + msg
+	}
+	if f.Evidence != "" {
+		msg += " (" + f.Evidence + ")"
+	}
+	return msg
 }
 
 // GitHub writes one workflow command per finding (::error, ::warning,

@@ -69,6 +69,17 @@ type Request struct {
 	// template's EphemeralStorage; 0 keeps the template's, or Lambda's
 	// default of 512.
 	EphemeralStorageMB int
+	// Progress, when set, is called after each artifact is read and each
+	// bundle checked, from the goroutine that called Run.
+	Progress func(Progress)
+}
+
+// Progress is how far a check run is: artifacts read (with their files and
+// the bytes of those files), and bundles checked of those found.
+type Progress struct {
+	Artifacts, Files int
+	Bytes            int64
+	Checked, Bundles int
 }
 
 // Result is what a check run found.
@@ -105,6 +116,12 @@ var ErrNotManifest = errors.New("not a layerkit build manifest")
 // folder.
 func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) {
 	res := &Result{origins: map[*lint.Artifact]string{}}
+	var bytes int64
+	report := func() {
+		if req.Progress != nil {
+			req.Progress(Progress{Artifacts: res.Artifacts, Files: res.Files, Bytes: bytes})
+		}
+	}
 	loaded := map[string]*lint.Artifact{}
 	load := func(p string, kind layers.Kind) (*lint.Artifact, error) {
 		if a, ok := loaded[p]; ok {
@@ -124,8 +141,10 @@ func Bundles(ctx context.Context, req Request) ([]*lint.Bundle, *Result, error) 
 		for _, f := range a.Files {
 			if f.Type != zipper.TypeDir { // as build counts them
 				res.Files++
+				bytes += f.Size
 			}
 		}
+		report()
 		return a, nil
 	}
 	target := layers.Target{Runtime: req.Runtime, Arch: req.Arch}
@@ -262,7 +281,19 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	seenTarget := map[string]bool{}
 	open := newOpener(res.origins)
 	defer open.close()
+	var bytes int64
+	counted := map[*lint.Artifact]bool{} // a layer shared by bundles once
 	for _, b := range bundles {
+		for _, m := range b.Mounts {
+			if a := m.Artifact; a != nil && !counted[a] {
+				counted[a] = true
+				for _, f := range a.Files {
+					bytes += f.Size
+				}
+			}
+		}
+	}
+	for i, b := range bundles {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -280,6 +311,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		if t := lint.TargetLabel(b.Target); t != "" && !seenTarget[t] {
 			seenTarget[t] = true
 			res.Targets = append(res.Targets, t)
+		}
+		if req.Progress != nil {
+			req.Progress(Progress{Artifacts: res.Artifacts, Files: res.Files, Bytes: bytes, Checked: i + 1, Bundles: len(bundles)})
 		}
 	}
 	lint.Sort(res.Findings)
