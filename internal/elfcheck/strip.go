@@ -324,7 +324,9 @@ func layout(h ehdr, secs []shdr, remove []bool, pinned, origSize int64) *Strippe
 	for _, i := range order {
 		sh := &kept[i]
 		if !hasBytes(*sh) {
-			sh.off = uint64(cur)
+			if sh.flags&uint64(elf.SHF_ALLOC) == 0 { // .bss and the like keep their offset
+				sh.off = uint64(cur)
+			}
 			continue
 		}
 		pad(alignUp(cur, int64(max(sh.align, 1))))

@@ -280,3 +280,46 @@ func FuzzPlanStrip(f *testing.F) {
 		VerifyStrip(bytes.NewReader(data), int64(len(data)), bytes.NewReader(out), int64(len(out)))
 	})
 }
+
+// A Go program built with DWARF and a symbol table (the Go linker puts
+// its section header table inside the first segment) loses both, verifies,
+// and still runs.
+func TestStripGoBinary(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("runs an ELF binary")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build a program with")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from go\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "hello")
+	cmd := exec.Command(goBin, "build", "-o", bin, src)
+	cmd.Env = append(os.Environ(), "GO111MODULE=off", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, out := stripBytes(t, data)
+	if !slices.Contains(s.Removed, ".debug_info") || !slices.Contains(s.Removed, ".symtab") {
+		t.Errorf("Removed = %v; want .debug_info and .symtab in it", s.Removed)
+	}
+	if err := VerifyStrip(bytes.NewReader(data), int64(len(data)), bytes.NewReader(out), int64(len(out))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := exec.Command(bin).CombinedOutput()
+	if err != nil || string(got) != "hello from go\n" {
+		t.Fatalf("running the stripped program: %q, %v", got, err)
+	}
+	t.Logf("%d -> %d bytes, removed %v", len(data), s.Size, s.Removed)
+}
