@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ErrStripChanged reports a stripped object that VerifyStrip found
@@ -464,14 +465,24 @@ func VerifyStrip(orig io.ReaderAt, origSize int64, stripped io.ReaderAt, size in
 	if err := sameBytes(orig, stripped, int64(oh.phoff), int64(oh.phnum)*int64(oh.phentsize)); err != nil {
 		return differs("the program header table: %v", err)
 	}
-	for i, p := range of.Progs {
-		from, n := int64(p.Off), int64(p.Filesz)
-		if from < int64(oh.ehsize) { // the header itself was compared above
-			n -= int64(oh.ehsize) - from
-			from = int64(oh.ehsize)
+	// The ranges program headers name overlap (a PT_LOAD holds the
+	// PT_NOTE, PT_DYNAMIC, ... inside it): each byte is compared once.
+	type rng struct{ from, to int64 }
+	var ranges []rng
+	for _, p := range of.Progs {
+		from, to := max(int64(p.Off), int64(oh.ehsize)), int64(p.Off+p.Filesz) // the header was compared above
+		if to > from {
+			ranges = append(ranges, rng{from, to})
 		}
-		if err := sameBytes(orig, stripped, from, n); err != nil {
-			return differs("segment %d (%s at %#x): %v", i, p.Type, p.Off, err)
+	}
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].from < ranges[j].from })
+	for i := 0; i < len(ranges); {
+		r := ranges[i]
+		for i++; i < len(ranges) && ranges[i].from <= r.to; i++ {
+			r.to = max(r.to, ranges[i].to)
+		}
+		if err := sameBytes(orig, stripped, r.from, r.to-r.from); err != nil {
+			return differs("loaded bytes %#x..%#x: %v", r.from, r.to, err)
 		}
 	}
 	for _, q := range []struct {
@@ -488,8 +499,8 @@ func VerifyStrip(orig io.ReaderAt, origSize int64, stripped io.ReaderAt, size in
 			return differs("%s changed", q.what)
 		}
 	}
-	oi, oerr := InspectELF(orig, origSize, Options{Symbols: true})
-	si, serr := InspectELF(stripped, size, Options{Symbols: true})
+	oi, oerr := InspectELF(orig, origSize, Options{})
+	si, serr := InspectELF(stripped, size, Options{})
 	if serr != nil && oerr == nil {
 		return differs("elfcheck cannot read it: %v", serr)
 	}
@@ -522,6 +533,11 @@ func VerifyStrip(orig io.ReaderAt, origSize int64, stripped io.ReaderAt, size in
 	return nil
 }
 
+// compareBuf is how much of each object sameRange reads at a time.
+const compareBuf = 256 << 10
+
+var comparePool = sync.Pool{New: func() any { return &[2][]byte{make([]byte, compareBuf), make([]byte, compareBuf)} }}
+
 // sameBytes compares n bytes at off in a and b.
 func sameBytes(a, b io.ReaderAt, off, n int64) error { return sameRange(a, off, b, off, n) }
 
@@ -529,8 +545,10 @@ func sameRange(a io.ReaderAt, aoff int64, b io.ReaderAt, boff, n int64) error {
 	if n <= 0 {
 		return nil
 	}
-	const buf = 1 << 20
-	x, y := make([]byte, min(n, buf)), make([]byte, min(n, buf))
+	bufs := comparePool.Get().(*[2][]byte)
+	defer comparePool.Put(bufs)
+	x, y := bufs[0], bufs[1]
+	const buf = int64(compareBuf)
 	for done := int64(0); done < n; {
 		k := min(n-done, buf)
 		if _, err := a.ReadAt(x[:k], aoff+done); err != nil {
