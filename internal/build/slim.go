@@ -164,6 +164,10 @@ func slimArtifact(ctx context.Context, a *split.Artifact, keep []string) (*slimm
 	return s, nil
 }
 
+// verifyStrip checks a stripped object before it is used; a variable so
+// that a test can make the check fail.
+var verifyStrip = elfcheck.VerifyStrip
+
 // errNotELF says a file is not an ELF object: nothing to strip.
 var errNotELF = errors.New("not an ELF object")
 
@@ -186,7 +190,7 @@ func planStrip(src *zipper.RootSource, e *zipper.Entry) (*elfcheck.Stripped, err
 	if err != nil || plan == nil {
 		return nil, err
 	}
-	if err := elfcheck.VerifyStrip(f, e.Size, plan.Reader(f), plan.Size); err != nil {
+	if err := verifyStrip(f, e.Size, plan.Reader(f), plan.Size); err != nil {
 		return nil, err
 	}
 	return plan, nil
