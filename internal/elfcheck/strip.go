@@ -106,6 +106,9 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 		if elf.SectionType(sh.typ) == elf.SHT_GROUP {
 			return nil, nil
 		}
+		if hasBytes(sh) && (sh.off > uint64(size) || sh.size > uint64(size)-sh.off) {
+			return nil, &FormatError{Msg: fmt.Sprintf("section %q reaches past the end of the file", sh.name)}
+		}
 	}
 	pinned := int64(h.ehsize)
 	pinned = max(pinned, int64(h.phoff)+int64(h.phnum)*int64(h.phentsize))
@@ -117,6 +120,9 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 	}
 
 	remove := make([]bool, len(secs))
+	// forced marks sections found to be needed: they are never removed
+	// again, so that settling the removal set always ends.
+	forced := make([]bool, len(secs))
 	for i, sh := range secs[1:] {
 		i++
 		if sh.flags&uint64(elf.SHF_ALLOC) != 0 || i == int(h.shstrndx) {
@@ -133,7 +139,7 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 		}
 	}
 	for {
-		changed := settleRefs(secs, remove)
+		changed := settleRefs(secs, remove, forced)
 		// Sections with bytes before the pinned end stay where they are,
 		// and extend it.
 		end := pinned
@@ -144,7 +150,7 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 		}
 		for _, sh := range secs[1:] {
 			if remove[sh.idx] && hasBytes(sh) && int64(sh.off) < end {
-				remove[sh.idx], changed = false, true
+				remove[sh.idx], forced[sh.idx], changed = false, true, true
 			}
 		}
 		pinned = end
@@ -158,16 +164,11 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 		return nil, err
 	}
 	for i := 1; i <= min(maxNamed, len(secs)-1); i++ {
-		remove[i] = false
+		remove[i], forced[i] = false, true
 	}
-	settleRefs(secs, remove)
+	settleRefs(secs, remove, forced)
 	if !slices.Contains(remove, true) {
 		return nil, nil
-	}
-	for _, sh := range secs[1:] {
-		if hasBytes(sh) && int64(sh.off+sh.size) > size {
-			return nil, &FormatError{Msg: fmt.Sprintf("section %s reaches past the end of the file", sh.name)}
-		}
 	}
 	if ok, err := tailAccounted(r, size, pinned, h, secs); err != nil || !ok {
 		return nil, err
@@ -183,8 +184,10 @@ func hasBytes(sh shdr) bool {
 // settleRefs makes the removal set consistent: a kept section that refers
 // to a removed one (sh_link, or sh_info of a relocation section) either
 // goes too, when it only serves it (a non-allocated relocation or index
-// section), or keeps it. It reports whether anything changed.
-func settleRefs(secs []shdr, remove []bool) bool {
+// section) and is not forced, or keeps it, which is then forced. A section
+// is removed at most once and forced at most once, so it ends. It reports
+// whether anything changed.
+func settleRefs(secs []shdr, remove, forced []bool) bool {
 	changed := false
 	for again := true; again; {
 		again = false
@@ -198,10 +201,10 @@ func settleRefs(secs []shdr, remove []bool) bool {
 				if ref <= 0 || ref >= len(secs) || !remove[ref] {
 					continue
 				}
-				if serves {
+				if serves && !forced[sh.idx] {
 					remove[sh.idx] = true
 				} else {
-					remove[ref] = false
+					remove[ref], forced[ref] = false, true
 				}
 				changed, again = true, true
 				break

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stripBytes plans and composes the stripped form of data, failing the
@@ -322,4 +323,53 @@ func TestStripGoBinary(t *testing.T) {
 		t.Fatalf("running the stripped program: %q, %v", got, err)
 	}
 	t.Logf("%d -> %d bytes, removed %v", len(data), s.Size, s.Removed)
+}
+
+// A relocation section that only serves a removed section, itself named by
+// another kept section, stays with what it serves: settling which
+// sections go ends, where removing and restoring it would go round for
+// ever.
+func TestPlanStripSettles(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "libdbg-x86_64.so"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := map[string]int{}
+	for i, s := range f.Sections {
+		idx[s.Name] = i
+	}
+	shoff := binary.LittleEndian.Uint64(data[40:])
+	hdr := func(i int) []byte { return data[shoff+uint64(64*i):] }
+	shstrName := binary.LittleEndian.Uint32(hdr(idx[".shstrtab"]))
+	a, b, c := idx[".debug_info"], idx[".debug_aranges"], idx[".comment"]
+	// A: named like the name table (so not a debug section by name), a
+	// RELA section whose target is B, a debug section that goes.
+	binary.LittleEndian.PutUint32(hdr(a)[0:], shstrName)
+	binary.LittleEndian.PutUint32(hdr(a)[4:], uint32(elf.SHT_RELA))
+	binary.LittleEndian.PutUint32(hdr(a)[44:], uint32(b))
+	// C: another such section that links to A.
+	binary.LittleEndian.PutUint32(hdr(c)[0:], shstrName)
+	binary.LittleEndian.PutUint32(hdr(c)[40:], uint32(a))
+
+	done := make(chan struct{})
+	var s *Stripped
+	go func() {
+		defer close(done)
+		s, err = PlanStrip(bytes.NewReader(data), int64(len(data)))
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("PlanStrip did not end")
+	}
+	if err != nil || s == nil {
+		t.Fatalf("PlanStrip = %v, %v", s, err)
+	}
+	if slices.Contains(s.Removed, ".debug_aranges") || !slices.Contains(s.Removed, ".debug_line") {
+		t.Errorf("Removed = %v; want .debug_aranges kept (a kept section needs it), .debug_line removed", s.Removed)
+	}
 }
