@@ -98,6 +98,9 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 	if h.shoff == 0 || h.shnum == 0 || h.shstrndx == uint16(elf.SHN_XINDEX) || int(h.shstrndx) >= int(h.shnum) {
 		return nil, nil
 	}
+	if h.phnum > 0 && h.phoff < uint64(h.ehsize) {
+		return nil, nil // program headers over the ELF header, whose fields a strip rewrites
+	}
 	secs, err := readShdrs(r, size, h)
 	if err != nil {
 		return nil, err
@@ -109,11 +112,20 @@ func PlanStrip(r io.ReaderAt, size int64) (s *Stripped, err error) {
 		if hasBytes(sh) && (sh.off > uint64(size) || sh.size > uint64(size)-sh.off) {
 			return nil, &FormatError{Msg: fmt.Sprintf("section %q reaches past the end of the file", sh.name)}
 		}
+		if hasBytes(sh) && sh.off < uint64(h.ehsize) {
+			return nil, nil // a section over the ELF header, whose fields a strip rewrites
+		}
 	}
 	pinned := int64(h.ehsize)
 	pinned = max(pinned, int64(h.phoff)+int64(h.phnum)*int64(h.phentsize))
 	for _, ph := range p.progs {
 		pinned = max(pinned, int64(ph.off)+int64(ph.filesz))
+	}
+	// An allocated section stays where it is even outside every segment.
+	for _, sh := range secs {
+		if sh.flags&uint64(elf.SHF_ALLOC) != 0 && hasBytes(sh) {
+			pinned = max(pinned, int64(sh.off+sh.size))
+		}
 	}
 	if pinned > size {
 		return nil, &FormatError{Msg: "a program header reaches past the end of the file"}
@@ -510,27 +522,31 @@ func VerifyStrip(orig io.ReaderAt, origSize int64, stripped io.ReaderAt, size in
 	if !reflect.DeepEqual(oi, si) {
 		return differs("what elfcheck reads changed")
 	}
-	// Every kept section is one of the original's, with its bytes.
+	// Every kept section is one of the original's, in the original's order,
+	// with its header (but for the offset and links) and its bytes.
+	sameHeader := func(o, s *elf.Section) bool {
+		return o.Name == s.Name && o.Type == s.Type && o.Flags == s.Flags && o.Addr == s.Addr &&
+			o.Size == s.Size && o.FileSize == s.FileSize && o.Entsize == s.Entsize && o.Addralign == s.Addralign
+	}
 	j := 0
 	for _, s := range sf.Sections {
-		for j < len(of.Sections) && of.Sections[j].Name != s.Name {
+		for j < len(of.Sections) && !sameHeader(of.Sections[j], s) {
 			j++
 		}
 		if j == len(of.Sections) {
-			return differs("section %s is not the original's, or out of order", s.Name)
+			return differs("section %q is not one of the original's, or out of order", s.Name)
 		}
 		o := of.Sections[j]
 		j++
-		if o.Type != s.Type || o.Flags != s.Flags || o.Addr != s.Addr || o.Size != s.Size || o.Entsize != s.Entsize {
-			return differs("section %s's header changed", s.Name)
-		}
-		if o.Type != elf.SHT_NOBITS && o.Size > 0 {
-			if err := sameRange(orig, int64(o.Offset), stripped, int64(s.Offset), int64(o.Size)); err != nil {
-				return differs("section %s: %v", s.Name, err)
+		// FileSize, not Size: a compressed section's Size is what it
+		// inflates to.
+		if o.Type != elf.SHT_NOBITS && o.FileSize > 0 {
+			if err := sameRange(orig, int64(o.Offset), stripped, int64(s.Offset), int64(o.FileSize)); err != nil {
+				return differs("section %q: %v", s.Name, err)
 			}
 		}
 		if o.Flags&elf.SHF_ALLOC != 0 && o.Offset != s.Offset {
-			return differs("allocated section %s moved", s.Name)
+			return differs("allocated section %q moved", s.Name)
 		}
 	}
 	return nil
