@@ -68,6 +68,33 @@ type Artifact struct {
 	// Ref is where an image was pushed, "<repository>@<digest>"; empty
 	// when it was not.
 	Ref string `json:"ref,omitempty"`
+	// Slim is set on an artifact built with slimming on (`build --slim`,
+	// or slim: true in layerkit.yaml) and says what slimming removed;
+	// absent otherwise. UnzippedBytes and Files count what is left.
+	Slim *Slimmed `json:"slim,omitempty"`
+}
+
+// Slimmed is what slimming removed from one artifact.
+type Slimmed struct {
+	// Bytes is the total of Removed's bytes.
+	Bytes int64 `json:"bytes"`
+	// Removed lists, per kind, what went, in a fixed order (test suites,
+	// docs and examples, stale Python bytecode, debug sections); a kind
+	// with nothing removed is left out.
+	Removed []SlimRemoved `json:"removed"`
+}
+
+// SlimRemoved is what slimming removed of one kind.
+type SlimRemoved struct {
+	// Kind names it as package slim does: "test suites", "docs and
+	// examples", "stale Python bytecode" or "debug sections".
+	Kind string `json:"kind"`
+	// Bytes is how much less the artifact unzips to: the size of the files
+	// removed, or for debug sections what stripping ELF objects saved.
+	Bytes int64 `json:"bytes"`
+	// Files counts the files removed; for debug sections, the ELF objects
+	// stripped.
+	Files int `json:"files"`
 }
 
 // Target returns the artifact's target; the zero Target for function code.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Downloads the real manylinux wheels install's tests run pip and uv against,
-# into internal/install/testdata/wheels/ (git-ignored). Each folder holds the
+# into internal/install/testdata/wheels/ (git-ignored), and the Debian layer
+# build's slim test imports from (debian_layer, below). Each folder holds the
 # wheels of numpy, pydantic-core, cryptography, psycopg-binary and orjson that
 # pip picks for one target with layerkit's own platform tags:
 #
@@ -51,7 +52,46 @@ fetch() { # folder python-version platform-flags packages...
   echo "fetch-fixtures: $name: $(ls "$dir"/*.whl | wc -l) wheels, $(du -sh "$dir" | cut -f1)" >&2
 }
 
+# debian_layer lays out Debian 12's numpy, scipy, pandas, lxml and Pillow
+# for x86_64 (python3-* and the libraries they load, `apt-get download` then
+# `dpkg-deb -x`) as a layer in internal/build/testdata/debian-x86_64/layer/:
+# python/ (dist-packages) and lib/ (the shared libraries, with the
+# libblas.so.3 and liblapack.so.3 links update-alternatives would make).
+# Build's slim test builds it with slim on and imports every package from
+# the result with the host's python3 (Debian's 3.11, which these packages
+# are built for).
+debian_layer() {
+  local dir=internal/build/testdata/debian-x86_64 layer
+  layer=$dir/layer
+  [ -f "$dir/.complete" ] && return 0
+  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "fetch-fixtures: no apt-get/dpkg-deb: the Debian layer is not fetched" >&2; return 1; }
+  rm -rf "$dir"
+  mkdir -p "$dir/debs" "$dir/root" "$layer/python" "$layer/lib"
+  local pkgs=(python3-numpy python3-scipy python3-pandas python3-pandas-lib python3-lxml python3-pil
+    python3-dateutil python3-tz python3-six python3-decorator
+    libblas3 liblapack3 libgfortran5 libquadmath0 liblbfgsb0
+    libxslt1.1 libxml2 libicu72
+    libfreetype6 libimagequant0 libjpeg62-turbo liblcms2-2 libopenjp2-7 libraqm0 libtiff6 libwebp7
+    libwebpdemux2 libwebpmux3 libdeflate0 libjbig0 liblerc4 libfribidi0 libharfbuzz0b libgraphite2-3
+    libpng16-16 libbrotli1)
+  if ! (cd "$dir/debs" && apt-get download -q "${pkgs[@]/%/:amd64}" >../download.log 2>&1); then
+    cat "$dir/download.log" >&2
+    rm -rf "$dir"
+    echo "fetch-fixtures: could not download the Debian packages for the slim test" >&2
+    return 1
+  fi
+  for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+  cp -a "$dir/root/usr/lib/python3/dist-packages/." "$layer/python/"
+  cp -a "$dir/root/usr/lib/x86_64-linux-gnu/." "$layer/lib/"
+  ln -s blas/libblas.so.3 "$layer/lib/libblas.so.3"
+  ln -s lapack/liblapack.so.3 "$layer/lib/liblapack.so.3"
+  rm -rf "$dir/root" "$dir/debs" "$dir/download.log"
+  touch "$dir/.complete"
+  echo "fetch-fixtures: debian-x86_64: ${#pkgs[@]} packages, $(du -sh "$layer" | cut -f1)" >&2
+}
+
 status=0
+debian_layer || status=1
 fetch cp312-aarch64 3.12.6 "$(platforms 34 aarch64)" "${pkgs[@]}" || status=1
 fetch cp312-x86_64 3.12.6 "$(platforms 34 x86_64)" "${pkgs[@]}" || status=1
 fetch cp39-x86_64 3.9.20 "$(platforms 26 x86_64)" "${pkgs[@]}" || status=1

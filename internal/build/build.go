@@ -48,6 +48,11 @@ type Options struct {
 	Modified time.Time
 	// NoCache turns off reuse of the previous build's compressed bytes.
 	NoCache bool
+	// Slim slims every artifact, as slim: true in the config does for one:
+	// test suites, docs and examples inside packages and stale bytecode
+	// are left out, and ELF objects lose their debug sections (see
+	// slimArtifact). The manifest records what went (layers.Slimmed).
+	Slim bool
 	// Progress, when set, is called as each artifact starts and ends.
 	Progress func(a *split.Artifact, done bool)
 	// Image, when set, makes the build write one container image per
@@ -124,7 +129,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if opts.Progress != nil {
 			opts.Progress(a, false)
 		}
+		var slimRecord *layers.Slimmed
+		on, keep := slimSettings(c, a, opts.Slim)
+		var sl *slimmed
+		if on {
+			if sl, err = slimArtifact(ctx, a, keep); err != nil {
+				return nil, fmt.Errorf("slimming %s: %w", a.Path, err)
+			}
+			slimRecord = sl.record
+			res.Warnings = append(res.Warnings, sl.warnings...)
+		}
 		s, err := stageArtifact(ctx, o, a, opts.NoCache, zopts)
+		if sl != nil {
+			sl.Close() // the zip is written whole: no more reads
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +158,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Manifest.Artifacts = append(res.Manifest.Artifacts, layers.Artifact{
 			Kind: a.Kind, Name: a.Name, Runtime: a.Target.Runtime, Arch: a.Target.Arch, Path: a.Path,
 			SHA256: hex.EncodeToString(zr.SHA256[:]), CodeSHA256: base64.StdEncoding.EncodeToString(zr.SHA256[:]),
-			ZippedBytes: zr.ZippedBytes, UnzippedBytes: zr.UnzippedBytes, Files: zr.Files,
+			ZippedBytes: zr.ZippedBytes, UnzippedBytes: zr.UnzippedBytes, Files: zr.Files, Slim: slimRecord,
 		})
 	}
 	if err := ctx.Err(); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/ociwrite"
 	"github.com/layerkit/layerkit/internal/report"
+	"github.com/layerkit/layerkit/internal/slim"
 	"github.com/layerkit/layerkit/internal/source"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -35,6 +36,8 @@ type BuildOptions struct {
 	Level   int
 	Format  string
 	NoCache bool
+	// Slim slims every zip (build.Options.Slim).
+	Slim bool
 	// OutOutsideProject accepts a config's out: outside the project.
 	OutOutsideProject bool
 	Modified          time.Time
@@ -96,12 +99,24 @@ the same digest. --push REPO pushes each image as REPO:<runtime>-<arch>
 logging in to ECR with ecr:GetAuthorizationToken and to other registries
 with the Docker config's credentials. A registry on loopback may speak
 plain HTTP; no other may. --level sets the layers' gzip level (0 means the
-default: Lambda refuses uncompressed layers).`,
+default: Lambda refuses uncompressed layers).
+
+--slim (or slim: true for main or a layer in layerkit.yaml) leaves out test
+suites and docs/examples inside installed packages and bytecode for another
+Python, and strips debug sections (.debug_*, .symtab, .comment) from ELF
+objects without touching a byte the loader maps; every stripped object is
+checked against its original, and one that fails is kept whole with a
+warning. .dist-info/.egg-info metadata, py.typed and .pyi files stay.
+slim_keep globs name files to leave exactly as they are. The manifest
+records the bytes removed per kind.`,
 		Example: `  # Package the project in the current folder into dist/
   layerkit build
 
   # Package the bundled example, print the manifest as JSON
   layerkit build examples/python-app --format json
+
+  # Leave out tests and docs, strip debug sections
+  layerkit build --slim
 
   # Smallest zips, output elsewhere
   layerkit build ./service --level 9 --out /tmp/service-dist
@@ -169,6 +184,7 @@ default: Lambda refuses uncompressed layers).`,
 	cmd.Flags().IntVar(&opts.Level, "level", zipper.DefaultLevel, "deflate level: 0 stores, 1 is fastest, 9 smallest")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "compress every file again instead of reusing the previous build's bytes")
+	cmd.Flags().BoolVar(&opts.Slim, "slim", false, "leave out tests, docs and stale bytecode, strip ELF debug sections (the manifest says what went)")
 	cmd.Flags().BoolVar(&opts.OutOutsideProject, "out-outside-project", false, "accept a config out: that leaves the project folder")
 	cmd.Flags().BoolVar(&opts.Image, "image", false, "build one container image per target instead of zips")
 	cmd.Flags().StringVar(&opts.Base, "base", "", "base image: a registry reference or oci:DIR (default: the config's image.base, or AWS's base for the runtime)")
@@ -234,7 +250,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		}
 	}
 	bo := build.Options{Config: cfg, Out: opts.Out, OutOutsideProject: opts.OutOutsideProject,
-		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Progress: progress}
+		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Slim: opts.Slim, Progress: progress}
 	if opts.Image {
 		bo.Image = &build.ImageOptions{Base: opts.Base, Handler: opts.Handler, Push: opts.Push,
 			Registry: ociwrite.Registry{Keychain: ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)},
@@ -303,6 +319,11 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 			humanBytes(a.UnzippedBytes), humanBytes(a.ZippedBytes), filepath.Join(res.Out, filepath.FromSlash(a.Path)))
 	}
 	tw.Flush()
+	for _, a := range res.Manifest.Artifacts {
+		if a.Slim != nil {
+			fmt.Fprintf(opts.IO.Out, "slimmed %s: %s\n", a.Path, slimSummary(a.Slim))
+		}
+	}
 	kept := ""
 	if res.Unchanged > 0 {
 		kept = fmt.Sprintf(" (%d unchanged since the last build, kept as they were)", res.Unchanged)
@@ -367,4 +388,20 @@ func (c imageChecker) CheckImage(ctx context.Context, dir string, a layers.Artif
 		return &FindingsError{Msg: msg}
 	}
 	return nil
+}
+
+// slimSummary says in one line what slimming removed from a zip.
+func slimSummary(s *layers.Slimmed) string {
+	if len(s.Removed) == 0 {
+		return "nothing to remove"
+	}
+	parts := make([]string, len(s.Removed))
+	for i, r := range s.Removed {
+		what := plural(r.Files, "file")
+		if r.Kind == slim.Debug {
+			what = plural(r.Files, "ELF object") + " stripped"
+		}
+		parts[i] = fmt.Sprintf("%s %s (%s)", r.Kind, humanBytes(r.Bytes), what)
+	}
+	return fmt.Sprintf("removed %s: %s", humanBytes(s.Bytes), strings.Join(parts, ", "))
 }

@@ -65,6 +65,13 @@ type Main struct {
 	// '/' matches a name at any depth, as in .gitignore.
 	Include []string `yaml:"include"`
 	Exclude []string `yaml:"exclude"`
+	// Slim removes test suites, docs and examples from the function's
+	// code and strips debug sections from its ELF objects, as
+	// `build --slim` does (see package slim). SlimKeep lists globs, with
+	// the same rules as Exclude, of files slimming leaves exactly as they
+	// are; it applies to `build --slim` too.
+	Slim     bool     `yaml:"slim"`
+	SlimKeep []string `yaml:"slim_keep"`
 }
 
 // Layer is one named layer with its targets.
@@ -72,6 +79,9 @@ type Layer struct {
 	Targets []TargetSpec `yaml:"targets"`
 	// Exclude lists globs, relative to each target's folder, to leave out.
 	Exclude []string `yaml:"exclude"`
+	// Slim and SlimKeep slim every target of the layer, as Main's do.
+	Slim     bool     `yaml:"slim"`
+	SlimKeep []string `yaml:"slim_keep"`
 	// Install says where `layerkit install` takes the layer's
 	// dependencies from.
 	Install Install `yaml:"install"`
@@ -380,6 +390,8 @@ func goTypeWords(t string) string {
 	switch {
 	case t == "int":
 		return "a whole number"
+	case t == "bool":
+		return "true or false"
 	case t == "string":
 		return "a text value"
 	case t == "[]string":
@@ -466,6 +478,8 @@ func (c *Config) validate() error {
 	checkGlobs(p, "main.include", c.Main.Include)
 	checkGlobs(p, "main.exclude", c.Main.Exclude)
 	checkGlobSet(p, "main.include and main.exclude", append(slices.Clone(c.Main.Include), c.Main.Exclude...))
+	checkGlobs(p, "main.slim_keep", c.Main.SlimKeep)
+	checkGlobSet(p, "main.slim_keep", c.Main.SlimKeep)
 	c.checkPublish(p)
 	c.checkImage(p)
 	for _, name := range c.LayerNames() {
@@ -479,6 +493,8 @@ func (c *Config) validate() error {
 		}
 		checkGlobs(p, where+".exclude", l.Exclude)
 		checkGlobSet(p, where+".exclude", l.Exclude)
+		checkGlobs(p, where+".slim_keep", l.SlimKeep)
+		checkGlobSet(p, where+".slim_keep", l.SlimKeep)
 		if l.Install.Python != "" && l.Install.Node != "" {
 			p.add("%s.install: give python or node, not both", where)
 		}

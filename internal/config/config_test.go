@@ -123,7 +123,7 @@ func TestBadYAMLAndVersion(t *testing.T) {
 		"version: one\n":                    `line 1: expected a whole number, found the text "one"`,
 		"version: 1\nmain:\n  exclude: x\n": `line 3: expected a list of text values ([a, b]), found the text "x"`,
 		"version: 1\nlayers: [a]\n":         "line 2: expected a mapping of layer names to layers, found a list",
-		"version: 1\nmain: 3\n":             "line 2: expected a mapping for main (keys: root, include, exclude), found the number 3",
+		"version: 1\nmain: 3\n":             "line 2: expected a mapping for main (keys: root, include, exclude, slim, slim_keep), found the number 3",
 		"version:\n":                        "missing `version: 1`",
 		// The decoder reads a float into an int by truncating it.
 		"version: 1.5\n":             "line 1: version must be the whole number 1, not 1.5",
@@ -207,5 +207,51 @@ func TestPublishSection(t *testing.T) {
 	}
 	if _, err = load("version: 1\npublsh: {}\n"); err == nil || !strings.Contains(err.Error(), `(keys: version, out, main, layers, publish, image)`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// slim and slim_keep are read for main and per layer; their globs are
+// checked like exclude's, and a slim that is not a boolean is named, every
+// problem at once.
+func TestLoadSlim(t *testing.T) {
+	dir := project(t, `version: 1
+main:
+  slim: true
+  slim_keep: ["pkg/tests/fixtures/**"]
+layers:
+  deps:
+    slim: true
+    slim_keep: ["*.debug.so"]
+    targets:
+      - {runtime: python3.12, arch: arm64, from: deps}
+`, "deps")
+	c, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Main.Slim || len(c.Main.SlimKeep) != 1 || !c.Layers["deps"].Slim || c.Layers["deps"].SlimKeep[0] != "*.debug.so" {
+		t.Fatalf("config = %+v", c)
+	}
+
+	dir = project(t, `version: 1
+main:
+  slim_keep: ["[unclosed"]
+layers:
+  deps:
+    slim_keep: ["{a,b"]
+    targets:
+      - {runtime: python3.12, arch: arm64, from: deps}
+`, "deps")
+	_, err = Load(dir, "")
+	var p *Problems
+	if !errors.As(err, &p) || len(p.List) != 2 ||
+		!strings.HasPrefix(p.List[0], `main.slim_keep: "[unclosed"`) || !strings.HasPrefix(p.List[1], `layers.deps.slim_keep: "{a,b"`) {
+		t.Fatalf("Load = %v; want both slim_keep globs named", err)
+	}
+
+	dir = project(t, "version: 1\nmain:\n  slim: sometimes\n")
+	_, err = Load(dir, "")
+	if !errors.As(err, &p) || len(p.List) != 1 || p.List[0] != `line 3: expected true or false, found the text "sometimes"` {
+		t.Fatalf("Load = %v", err)
 	}
 }

@@ -13,6 +13,11 @@
 // the first few MiB, where they sit in practice) and never the whole
 // object.
 //
+// PlanStrip plans an ELF object without its debug sections (.debug_*,
+// .symtab, .comment; never a section the loader maps), leaving the ELF
+// header's section fields the only loaded bytes that change, and
+// VerifyStrip checks a stripped object against its original.
+//
 // Malformed input is expected here: every input is a file somebody else
 // built. A truncated or corrupt object gives a *FormatError, never a panic.
 // InspectELF parses the headers itself (debug/elf reads whole sections and

@@ -40,9 +40,11 @@ type ELFInfo struct {
 	// Imports lists the undefined dynamic symbols; filled only when
 	// Options.Symbols is set.
 	Imports []string
-	// DebugBytes is the size in the file of the sections a strip of debug
-	// information removes: the non-allocated (never mapped) .debug_*,
-	// .zdebug_*, .symtab and .strtab sections, from the section headers and
+	// DebugBytes is the size in the file of the sections a slim build's
+	// strip removes: the non-allocated (never mapped) .debug_*, .zdebug_*,
+	// .symtab and .strtab sections that lie past the last loaded segment
+	// (those between segments, where patchelf leaves them, cannot go
+	// without moving what the loader maps), from the section headers and
 	// the names in .shstrtab. It is 0 for a stripped object, and counts
 	// only what the headers describe within the file; names that cannot be
 	// read count nothing (the object still loads).

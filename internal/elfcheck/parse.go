@@ -383,9 +383,15 @@ func (p *parser) debugBytes() int64 {
 	if err != nil {
 		return 0
 	}
+	var loadEnd uint64 // a section before it cannot go without moving what the loader maps
+	for _, pr := range p.progs {
+		if pr.typ == elf.PT_LOAD {
+			loadEnd = max(loadEnd, pr.off+pr.filesz)
+		}
+	}
 	var n int64
 	for i, s := range p.sections {
-		if i == int(p.shstrndx) || s.flags&uint64(elf.SHF_ALLOC) != 0 || s.size == 0 || !p.inFile(s.off, s.size) {
+		if i == int(p.shstrndx) || s.flags&uint64(elf.SHF_ALLOC) != 0 || s.size == 0 || !p.inFile(s.off, s.size) || s.off < loadEnd {
 			continue
 		}
 		switch s.typ {

@@ -94,3 +94,13 @@ func isMetadata(p string) bool {
 	base := path.Base(p)
 	return base == "py.typed" || strings.HasSuffix(base, ".pyi")
 }
+
+// PyTag returns the bytecode tag of a Python runtime ("cpython-312" for
+// python3.12), or "" for a runtime that is not Python.
+func PyTag(runtime string) string {
+	v, ok := strings.CutPrefix(runtime, "python")
+	if !ok || v == "" {
+		return ""
+	}
+	return "cpython-" + strings.ReplaceAll(v, ".", "")
+}

@@ -36,3 +36,11 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestPyTag(t *testing.T) {
+	for in, want := range map[string]string{"python3.12": "cpython-312", "python3.9": "cpython-39", "nodejs22.x": "", "provided.al2023": "", "": ""} {
+		if got := PyTag(in); got != want {
+			t.Errorf("PyTag(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -251,9 +251,10 @@ func applyInclude(ctx context.Context, entries []zipper.Entry, include []string,
 // checkGlobs refuses the config's globs that config.CheckGlob refuses, and
 // sets of them that config.CheckGlobSet refuses.
 func checkGlobs(c *config.Config) error {
-	sets := map[string][]string{"main.include": c.Main.Include, "main.exclude": c.Main.Exclude}
+	sets := map[string][]string{"main.include": c.Main.Include, "main.exclude": c.Main.Exclude, "main.slim_keep": c.Main.SlimKeep}
 	for _, name := range c.LayerNames() {
 		sets["layers."+name+".exclude"] = c.Layers[name].Exclude
+		sets["layers."+name+".slim_keep"] = c.Layers[name].SlimKeep
 	}
 	var errs []error
 	for _, setting := range slices.Sorted(maps.Keys(sets)) {
@@ -267,9 +268,15 @@ func checkGlobs(c *config.Config) error {
 		if err := config.CheckGlobSet(append(slices.Clone(c.Main.Include), c.Main.Exclude...)); err != nil {
 			errs = append(errs, fmt.Errorf("main.include and main.exclude: %w", err))
 		}
+		if err := config.CheckGlobSet(c.Main.SlimKeep); err != nil {
+			errs = append(errs, fmt.Errorf("main.slim_keep: %w", err))
+		}
 		for _, name := range c.LayerNames() {
 			if err := config.CheckGlobSet(c.Layers[name].Exclude); err != nil {
 				errs = append(errs, fmt.Errorf("layers.%s.exclude: %w", name, err))
+			}
+			if err := config.CheckGlobSet(c.Layers[name].SlimKeep); err != nil {
+				errs = append(errs, fmt.Errorf("layers.%s.slim_keep: %w", name, err))
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package zipper
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -39,6 +40,13 @@ type Entry struct {
 	// (Options.CacheDir). The zero ID
 	// never matches, so the file is always compressed.
 	ID FileID
+	// Content, when set, gives a file's bytes instead of Source: Size bytes
+	// read through the ReaderAt it returns, for content made at build time
+	// (an ELF object without its debug sections). The writer calls it
+	// once per 1 MiB chunk, possibly from several goroutines at once, and
+	// closes what it returns. An ID set with it must identify that content,
+	// not only the file it is made from.
+	Content func() (io.ReaderAt, io.Closer, error)
 }
 
 // FileID is what identifies a file's content on disk without reading it,

@@ -420,26 +420,37 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 	return g.Wait()
 }
 
-func (w *writer) compress(fw *flate.Writer, ch *chunk) {
-	f, err := w.src.Open(ch.e.Source)
-	if err != nil {
-		ch.err = &PathError{Name: ch.e.Name, Op: "reading", Err: err}
-		return
+// open returns what a chunk of e is read from: its Content, or its file
+// from the source, checked to be a regular file of the planned size.
+func (w *writer) open(e *Entry) (io.ReaderAt, io.Closer, error) {
+	if e.Content != nil {
+		return e.Content()
 	}
-	defer f.Close()
+	f, err := w.src.Open(e.Source)
+	if err != nil {
+		return nil, nil, err
+	}
 	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%w (%s)", ErrNotRegular, fi.Mode().Type())
+	}
+	if err == nil && fi.Size() != e.Size {
+		err = fmt.Errorf("%w: size %d, planned %d", ErrChanged, fi.Size(), e.Size)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, f, nil
+}
+
+func (w *writer) compress(fw *flate.Writer, ch *chunk) {
+	f, closer, err := w.open(ch.e)
 	if err != nil {
 		ch.err = &PathError{Name: ch.e.Name, Op: "reading", Err: err}
 		return
 	}
-	if !fi.Mode().IsRegular() {
-		ch.err = &PathError{Name: ch.e.Name, Op: "reading", Err: fmt.Errorf("%w (%s)", ErrNotRegular, fi.Mode().Type())}
-		return
-	}
-	if fi.Size() != ch.e.Size {
-		ch.err = &PathError{Name: ch.e.Name, Op: "reading", Err: fmt.Errorf("%w: size %d, planned %d", ErrChanged, fi.Size(), ch.e.Size)}
-		return
-	}
+	defer closer.Close()
 	dict := min(ch.off, dictSize)
 	if ch.store {
 		dict = 0

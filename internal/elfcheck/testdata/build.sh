@@ -68,3 +68,26 @@ void *napi_register_module_v1(void *env, void *exports) { return exports; }
 C
 gcc -O2 -shared -fPIC -s -o addon-v108-x86_64.node "$tmp/addon.c"
 gcc -O2 -shared -fPIC -s -o napi-x86_64.node "$tmp/napi.c"
+
+# With debug information, for the stripper (strip.go): a library and an
+# executable that loads it from beside itself, per machine, built with -g
+# and not stripped (.debug_*, .symtab, .strtab, .comment), and a 32-bit
+# one. The test strips them, checks the result, and runs the x86_64 pair.
+cat >"$tmp/dbglib.c" <<'C'
+#include <stdio.h>
+static int table[256];
+int twice(int x) { return 2 * x + table[x & 255]; }
+const char *who(void) { return "libdbg"; }
+C
+cat >"$tmp/dbgmain.c" <<'C'
+#include <stdio.h>
+int twice(int);
+const char *who(void);
+int main(void) { printf("%s %d\n", who(), twice(21)); return 0; }
+C
+dbg="-g -O1 -fdebug-prefix-map=$tmp=/src"
+gcc $dbg -shared -fPIC -Wl,-soname,libdbg.so -o libdbg-x86_64.so "$tmp/dbglib.c"
+gcc $dbg -o hello-dbg-x86_64 "$tmp/dbgmain.c" libdbg-x86_64.so -Wl,-rpath,'$ORIGIN'
+aarch64-linux-gnu-gcc $dbg -Wl,-z,max-page-size=4096 -shared -fPIC -Wl,-soname,libdbg.so -o libdbg-arm64.so "$tmp/dbglib.c"
+aarch64-linux-gnu-gcc $dbg -Wl,-z,max-page-size=4096 -o hello-dbg-arm64 "$tmp/dbgmain.c" libdbg-arm64.so -Wl,-rpath,'$ORIGIN'
+gcc -m32 $dbg -shared -fPIC -nostdlib -o libdbg-i386.so "$tmp/lib.c"
