@@ -130,10 +130,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			opts.Progress(a, false)
 		}
 		var slimRecord *layers.Slimmed
-		on, keep := slimSettings(c, a, opts.Slim)
+		on, keep, typing := slimSettings(c, a, opts.Slim)
 		var sl *slimmed
 		if on {
-			if sl, err = slimArtifact(ctx, a, keep); err != nil {
+			if sl, err = slimArtifact(ctx, a, keep, typing); err != nil {
 				return nil, fmt.Errorf("slimming %s: %w", a.Path, err)
 			}
 			slimRecord = sl.record

@@ -22,20 +22,20 @@ import (
 )
 
 // slimKinds is the order kinds are listed in the manifest.
-var slimKinds = []string{slim.Tests, slim.Docs, slim.Bytecode, slim.Debug}
+var slimKinds = []string{slim.Tests, slim.Docs, slim.Bytecode, slim.Stubs, slim.Debug}
 
 // minELF is the smallest file worth looking at for debug sections: an ELF
 // header and a section header table alone take more.
 const minELF = 1024
 
-// slimSettings returns whether an artifact is slimmed and its slim_keep
-// globs.
-func slimSettings(c *config.Config, a *split.Artifact, all bool) (on bool, keep []string) {
+// slimSettings returns whether an artifact is slimmed, its slim_keep
+// globs, and whether its type stubs go too (slim_typing).
+func slimSettings(c *config.Config, a *split.Artifact, all bool) (on bool, keep []string, typing bool) {
 	if a.Kind == layers.KindFunction {
-		return all || c.Main.Slim, c.Main.SlimKeep
+		return all || c.Main.Slim, c.Main.SlimKeep, c.Main.SlimTyping
 	}
 	l := c.Layers[a.Name]
-	return all || l.Slim, l.SlimKeep
+	return all || l.Slim, l.SlimKeep, l.SlimTyping
 }
 
 // slimmed is an artifact's entries after slimming, and what went.
@@ -67,8 +67,8 @@ func (s *slimmed) Close() {
 // stripped object's bytes from the original file through the returned
 // root, checking it is still the file that was planned (ErrChanged
 // otherwise).
-func slimArtifact(ctx context.Context, a *split.Artifact, keep []string) (*slimmed, error) {
-	entries, removed := split.SlimEntries(a.Entries, keep, slim.PyTag(a.Target.Runtime))
+func slimArtifact(ctx context.Context, a *split.Artifact, keep []string, typing bool) (*slimmed, error) {
+	entries, removed := split.SlimEntries(a.Entries, keep, slim.PyTag(a.Target.Runtime), typing)
 	type total struct {
 		bytes int64
 		files int

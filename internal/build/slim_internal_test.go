@@ -50,7 +50,7 @@ func TestSlimKeepsObjectFailingVerify(t *testing.T) {
 	}
 	a := &plan.Artifacts[0]
 	a.Entries = onlyFiles(a.Entries, "bad.so")
-	s, err := slimArtifact(t.Context(), a, nil)
+	s, err := slimArtifact(t.Context(), a, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSlimKeepsObjectFailingVerify(t *testing.T) {
 	plan, _ = split.PlanBuild(t.Context(), c, filepath.Join(t.TempDir(), "out"))
 	a = &plan.Artifacts[0]
 	a.Entries = onlyFiles(a.Entries, "good.so")
-	s2, err := slimArtifact(t.Context(), a, nil)
+	s2, err := slimArtifact(t.Context(), a, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

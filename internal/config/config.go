@@ -72,6 +72,9 @@ type Main struct {
 	// are; it applies to `build --slim` too.
 	Slim     bool     `yaml:"slim"`
 	SlimKeep []string `yaml:"slim_keep"`
+	// SlimTyping also removes type stubs (py.typed, .pyi) when slimming:
+	// nothing imports them, but type checkers run against the package do.
+	SlimTyping bool `yaml:"slim_typing"`
 }
 
 // Layer is one named layer with its targets.
@@ -79,9 +82,11 @@ type Layer struct {
 	Targets []TargetSpec `yaml:"targets"`
 	// Exclude lists globs, relative to each target's folder, to leave out.
 	Exclude []string `yaml:"exclude"`
-	// Slim and SlimKeep slim every target of the layer, as Main's do.
-	Slim     bool     `yaml:"slim"`
-	SlimKeep []string `yaml:"slim_keep"`
+	// Slim, SlimKeep and SlimTyping slim every target of the layer, as
+	// Main's do.
+	Slim       bool     `yaml:"slim"`
+	SlimKeep   []string `yaml:"slim_keep"`
+	SlimTyping bool     `yaml:"slim_typing"`
 	// Install says where `layerkit install` takes the layer's
 	// dependencies from.
 	Install Install `yaml:"install"`

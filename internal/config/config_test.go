@@ -123,7 +123,7 @@ func TestBadYAMLAndVersion(t *testing.T) {
 		"version: one\n":                    `line 1: expected a whole number, found the text "one"`,
 		"version: 1\nmain:\n  exclude: x\n": `line 3: expected a list of text values ([a, b]), found the text "x"`,
 		"version: 1\nlayers: [a]\n":         "line 2: expected a mapping of layer names to layers, found a list",
-		"version: 1\nmain: 3\n":             "line 2: expected a mapping for main (keys: root, include, exclude, slim, slim_keep), found the number 3",
+		"version: 1\nmain: 3\n":             "line 2: expected a mapping for main (keys: root, include, exclude, slim, slim_keep, slim_typing), found the number 3",
 		"version:\n":                        "missing `version: 1`",
 		// The decoder reads a float into an int by truncating it.
 		"version: 1.5\n":             "line 1: version must be the whole number 1, not 1.5",

@@ -26,6 +26,9 @@ var descriptions = map[string]string{
 	"main.root":                  "The folder packaged as the zip's root (default .).",
 	"main.include":               "Globs (with **) of paths under root to package; empty means everything. A glob without '/' matches a name at any depth.",
 	"main.exclude":               "Globs of paths under root to leave out. A glob without '/' matches a name at any depth.",
+	"main.slim":                  "Slim the main zip as build --slim does: leave out test suites, docs and examples inside installed packages and bytecode for another Python, and strip debug sections from ELF objects.",
+	"main.slim_keep":             "Globs (as exclude's) of files slimming leaves exactly as they are.",
+	"main.slim_typing":           "When slimming, also leave out type stubs (py.typed, .pyi): nothing imports them, type checkers do.",
 	"layers":                     "The layers, by name (1 to 100 letters, digits, '-' or '_'; it becomes part of the Lambda layer's name).",
 	"layers.*":                   "One layer and its targets.",
 	"layers.*.targets":           "The runtimes and architectures the layer is built for, each from its own folder.",
@@ -34,6 +37,9 @@ var descriptions = map[string]string{
 	"layers.*.targets[].arch":    "The architecture: x86_64 or arm64 (amd64, x64 and aarch64 are read as those).",
 	"layers.*.targets[].from":    "The folder, relative to the project, holding the layer's python/, nodejs/, lib/, ...",
 	"layers.*.exclude":           "Globs, relative to each target's folder, to leave out.",
+	"layers.*.slim":              "Slim every target of the layer as build --slim does.",
+	"layers.*.slim_keep":         "Globs (as exclude's) of files slimming leaves exactly as they are.",
+	"layers.*.slim_typing":       "When slimming, also leave out type stubs (py.typed, .pyi).",
 	"layers.*.install":           "Where layerkit install takes the layer's dependencies from: one of python or node.",
 	"layers.*.install.python":    "A pip requirements file, relative to the project.",
 	"layers.*.install.node":      "An npm package.json, relative to the project.",
@@ -108,6 +114,8 @@ func schemaOf(t reflect.Type, path string) map[string]any {
 		s["type"] = "string"
 	case reflect.Int:
 		s["type"] = "integer"
+	case reflect.Bool:
+		s["type"] = "boolean"
 	case reflect.Slice:
 		s["type"] = "array"
 		s["items"] = schemaOf(t.Elem(), path+"[]")

@@ -18,6 +18,10 @@ const (
 	Docs     = "docs and examples"
 	Bytecode = "stale Python bytecode"
 	Debug    = "debug sections"
+	// Stubs is type-checker input (py.typed markers and .pyi stubs),
+	// removed only when asked (slim_typing): nothing imports it at run
+	// time, but tools that check types against the layer read it.
+	Stubs = "type stubs"
 )
 
 // packageRoots are the folders packages are installed in, relative to an
@@ -60,6 +64,18 @@ func Classify(p, pyTag string) (kind string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// Stub reports whether p is type-checker input inside an installed
+// package: a py.typed marker or a .pyi stub, outside package metadata.
+func Stub(p string) bool {
+	for d := range strings.SplitSeq(p, "/") {
+		if strings.HasSuffix(d, ".dist-info") || strings.HasSuffix(d, ".egg-info") {
+			return false
+		}
+	}
+	base := path.Base(p)
+	return base == "py.typed" || strings.HasSuffix(base, ".pyi")
 }
 
 // packagePath returns p from the package's own folder on: below

@@ -44,3 +44,18 @@ func TestPyTag(t *testing.T) {
 		}
 	}
 }
+
+func TestStub(t *testing.T) {
+	for p, want := range map[string]bool{
+		"python/pkg/py.typed":              true,
+		"python/pkg/core.pyi":              true,
+		"python/pkg/core.py":               false,
+		"python/pkg-1.0.dist-info/x.pyi":   false,
+		"python/pkg-1.0.egg-info/py.typed": false,
+		"nodejs/node_modules/x/index.d.ts": false,
+	} {
+		if got := Stub(p); got != want {
+			t.Errorf("Stub(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

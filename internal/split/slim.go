@@ -29,8 +29,9 @@ type SlimRemoved struct {
 // dangling. A folder goes when it is itself inside such a test or docs
 // folder, or when everything it held went; a folder that was empty to
 // begin with stays. The order of entries is kept; removed lists what went,
-// in entry order. SlimEntries reads nothing from disk.
-func SlimEntries(entries []zipper.Entry, keep []string, pyTag string) (kept []zipper.Entry, removed []SlimRemoved) {
+// in entry order. With typing, type stubs (py.typed, .pyi) go too.
+// SlimEntries reads nothing from disk.
+func SlimEntries(entries []zipper.Entry, keep []string, pyTag string, typing bool) (kept []zipper.Entry, removed []SlimRemoved) {
 	kinds := make([]string, len(entries)) // "" for an entry that stays
 	index := make(map[string]int, len(entries))
 	for i, e := range entries {
@@ -41,6 +42,8 @@ func SlimEntries(entries []zipper.Entry, keep []string, pyTag string) (kept []zi
 		}
 		if k, ok := slim.Classify(name, pyTag); ok && firstMatch(keep, e.Name) == "" {
 			kinds[i] = k
+		} else if typing && e.Type != zipper.TypeDir && slim.Stub(e.Name) && firstMatch(keep, e.Name) == "" {
+			kinds[i] = slim.Stubs
 		}
 	}
 	// Keep what kept links point at, and what those point at in turn.

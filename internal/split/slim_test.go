@@ -40,7 +40,7 @@ func TestSlimEntries(t *testing.T) {
 		file("python/scipy/tests/fixtures/f.bin", 40),
 		file("python/scipy/tests/test_c.py", 50),
 	}
-	kept, removed := SlimEntries(entries, []string{"keepme.py"}, "cpython-312")
+	kept, removed := SlimEntries(entries, []string{"keepme.py"}, "cpython-312", false)
 	var got []string
 	for _, e := range kept {
 		got = append(got, e.Name)
@@ -71,5 +71,37 @@ func TestSlimEntries(t *testing.T) {
 	wantFolders := []string{"python/numpy/core", "python/numpy/core/tests", "python/numpy/core/tests/data", "python/numpy/doc", "python/only", "python/only/examples"}
 	if !slices.Equal(folders, wantFolders) {
 		t.Errorf("folders removed = %q; want %q", folders, wantFolders)
+	}
+}
+
+// Type stubs stay unless slim_typing asks for them to go; metadata and
+// slim_keep still win.
+func TestSlimEntriesTyping(t *testing.T) {
+	entries := []zipper.Entry{
+		{Name: "python/pkg/__init__.py", Type: zipper.TypeFile, Size: 1},
+		{Name: "python/pkg/py.typed", Type: zipper.TypeFile, Size: 1},
+		{Name: "python/pkg/core.pyi", Type: zipper.TypeFile, Size: 10},
+		{Name: "python/pkg/keep.pyi", Type: zipper.TypeFile, Size: 10},
+		{Name: "python/pkg-1.0.dist-info/RECORD", Type: zipper.TypeFile, Size: 5},
+	}
+	names := func(es []zipper.Entry) (out []string) {
+		for _, e := range es {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	kept, _ := SlimEntries(entries, []string{"keep.pyi"}, "cpython-312", false)
+	if len(kept) != len(entries) {
+		t.Errorf("without typing: kept %v, want everything", names(kept))
+	}
+	kept, removed := SlimEntries(entries, []string{"keep.pyi"}, "cpython-312", true)
+	want := []string{"python/pkg/__init__.py", "python/pkg/keep.pyi", "python/pkg-1.0.dist-info/RECORD"}
+	if got := names(kept); !slices.Equal(got, want) {
+		t.Errorf("with typing: kept %v, want %v", got, want)
+	}
+	for _, r := range removed {
+		if r.Kind != slim.Stubs {
+			t.Errorf("removed %s as %q, want %q", r.Path, r.Kind, slim.Stubs)
+		}
 	}
 }
