@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/zeebo/xxh3"
 
 	"github.com/layerkit/layerkit/internal/atomicfile"
 	"golang.org/x/sync/errgroup"
@@ -71,6 +72,12 @@ type Options struct {
 	// zip it writes, and from which it reuses the compressed bytes of
 	// unchanged files of the previous zip at the same destination.
 	CacheDir string
+	// Store, when set, is the content-keyed cache shared by every build:
+	// files whose bytes it holds compressed (with the same level and
+	// format) are copied from it, after their checksum is checked, and the
+	// files compressed anew are added to it when the zip is saved
+	// (Staged.SaveCache). The caller opens and closes it.
+	Store *Store
 }
 
 // Result describes a written zip.
@@ -81,6 +88,9 @@ type Result struct {
 	ZippedBytes   int64 // size of the zip file
 	SHA256        [32]byte
 	Reused        int // files whose compressed bytes came from the cache, or all of them when Unchanged
+	// Cached counts the files among Reused whose compressed bytes came
+	// from Options.Store, found by their content.
+	Cached int
 	// Unchanged says the zip at the destination was already the one these
 	// entries make (the cache recorded making it from the same input, and
 	// it is still that file, untouched), so nothing was written.
@@ -148,6 +158,7 @@ type Staged struct {
 	level  int
 	index  map[string]indexEntry
 	inputs string
+	pack   *packWriter // files new to Options.Store, or nil
 }
 
 // Stage writes entries, read from src, as a zip under a temporary name in
@@ -188,6 +199,9 @@ func Stage(ctx context.Context, d Dest, src Source, entries []Entry, opts Option
 		return nil, err
 	}
 	w := &writer{f: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), hash: sha256.New(), src: src, opts: opts, prev: prev}
+	if opts.Store != nil {
+		w.pack = opts.Store.newPack()
+	}
 	err = w.run(ctx, entries)
 	if err == nil {
 		// CreateTemp makes the file 0600; a zip is as readable as any build
@@ -202,9 +216,12 @@ func Stage(ctx context.Context, d Dest, src Source, entries []Entry, opts Option
 	}
 	if err != nil {
 		d.Dir.Remove(tmpName)
+		if w.pack != nil {
+			w.pack.discard()
+		}
 		return nil, err
 	}
-	s.tmp, s.index = tmpName, w.index
+	s.tmp, s.index, s.pack = tmpName, w.index, w.pack
 	s.Result = w.res
 	s.Result.ZippedBytes = w.pos
 	copy(s.Result.SHA256[:], w.hash.Sum(nil))
@@ -225,9 +242,14 @@ func (s *Staged) Commit() error {
 	return nil
 }
 
-// Discard removes the staged zip when it is not in place yet. It is safe
-// to call after Commit, and more than once.
+// Discard removes the staged zip when it is not in place yet, and the
+// files it would have added to Options.Store when SaveCache has not saved
+// them. It is safe to call after Commit, and more than once.
 func (s *Staged) Discard() error {
+	if s.pack != nil {
+		s.pack.discard()
+		s.pack = nil
+	}
 	if s.tmp == "" {
 		return nil
 	}
@@ -237,10 +259,21 @@ func (s *Staged) Discard() error {
 }
 
 // SaveCache records the committed zip in the cache folder, for the next
-// build to reuse. It does nothing without a cache or for an unchanged zip,
+// build to reuse, and adds the files it compressed anew to Options.Store.
+// It does nothing before Commit, without a cache, or for an unchanged zip,
 // whose record is already there.
 func (s *Staged) SaveCache() error {
-	if s.d.Cache == nil || s.index == nil || s.tmp != "" {
+	if s.tmp != "" {
+		return nil
+	}
+	if s.pack != nil {
+		err := s.pack.commit()
+		s.pack = nil
+		if err != nil {
+			return fmt.Errorf("saving build cache: %w", err)
+		}
+	}
+	if s.d.Cache == nil || s.index == nil {
 		return nil
 	}
 	if err := saveIndex(s.d.Cache, s.d.Dir, s.d.Name, s.level, s.index, s.inputs, s.Result); err != nil {
@@ -262,8 +295,10 @@ type chunk struct {
 	data   []byte        // what to write: in's data or out's bytes
 	stored bool          // a single-chunk file that did not shrink: stored
 	crc    uint32
-	err    error
-	done   chan struct{}
+	sum    xxh3.Uint128 // of the chunk's input, with Options.Store
+
+	err  error
+	done chan struct{}
 }
 
 var (
@@ -326,6 +361,16 @@ type writer struct {
 	index    map[string]indexEntry
 	hbuf     []byte
 	ahead    *semaphore.Weighted // input handed out, not yet taken by the writer
+
+	// With Options.Store: the files' keys and what the store holds for
+	// them (see probe); the pack the new files go to, whether the file
+	// being written goes there too (teeing), and its chunks' sums.
+	hits   []*blob
+	keys   []Key
+	keyed  []bool
+	pack   *packWriter
+	teeing bool
+	sums   []xxh3.Uint128
 }
 
 func chunksOf(size int64) int64 { return max(1, (size+chunkSize-1)/chunkSize) }
@@ -345,6 +390,11 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 			}
 		}
 	}
+	if w.opts.Store != nil {
+		if err := w.probe(ctx, entries, reuse); err != nil {
+			return err
+		}
+	}
 
 	// stop lets the writer halt the dispatcher and workers at once when it
 	// fails, instead of after it has drained everything they would make.
@@ -362,7 +412,7 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 		defer close(work)
 		for i := range entries {
 			e := &entries[i]
-			if e.Type != TypeFile || reuse[i] != nil {
+			if e.Type != TypeFile || reuse[i] != nil || w.hits != nil && w.hits[i] != nil {
 				continue
 			}
 			store := w.opts.Level == 0 || incompressible(e.Name)
@@ -455,6 +505,9 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 	}
 	data := buf[dict:]
 	ch.crc = crc32.ChecksumIEEE(data)
+	if w.pack != nil {
+		ch.sum = xxh3.Hash128(data)
+	}
 	if ch.store || ch.n == 0 {
 		ch.data, ch.stored = data, true
 		return
@@ -528,16 +581,11 @@ func (w *writer) writeEntries(ctx context.Context, entries []Entry, reuse []*ind
 			}
 		case TypeFile:
 			w.res.Files++
-			var err error
-			if rec := reuse[i]; rec != nil {
-				err = w.copyPrevious(&h, e, rec)
-			} else {
-				err = w.writeChunks(ctx, &h, e, order)
-			}
+			key, err := w.writeFile(ctx, &h, i, e, reuse[i], order)
 			if err != nil {
 				return err
 			}
-			w.index[e.Name] = indexEntry{ID: e.ID, Offset: h.offset + int64(h.localLen()), CSize: h.csize, CRC: h.crc, Method: h.method}
+			w.index[e.Name] = indexEntry{ID: e.ID, Offset: h.offset + int64(h.localLen()), CSize: h.csize, CRC: h.crc, Method: h.method, Key: key}
 		}
 		w.res.UnzippedBytes += h.usize
 		w.count++
@@ -560,7 +608,7 @@ func (w *writer) writeWhole(h *header, data []byte) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	return w.write(data)
+	return w.data(data)
 }
 
 func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
@@ -570,7 +618,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	n, err := io.Copy(w, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
+	n, err := io.Copy(dataWriter{w}, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
 	if err == nil && n != rec.CSize {
 		err = io.ErrUnexpectedEOF
 	}
@@ -619,6 +667,9 @@ func (w *writer) next(order <-chan *chunk) (*chunk, error) {
 		ch.release()
 		return nil, ch.err
 	}
+	if w.teeing {
+		w.sums = append(w.sums, ch.sum)
+	}
 	return ch, nil
 }
 
@@ -647,7 +698,7 @@ func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
 		return err
 	}
 	for _, ch := range held {
-		if err := w.write(ch.data); err != nil {
+		if err := w.data(ch.data); err != nil {
 			return err
 		}
 	}
@@ -666,7 +717,7 @@ func (w *writer) writePatched(ctx context.Context, h *header, e *Entry, first *c
 		return err
 	}
 	for ch := first; ; {
-		err := w.write(ch.data)
+		err := w.data(ch.data)
 		h.csize += int64(len(ch.data))
 		h.crc = crc32Combine(h.crc, ch.crc, ch.n)
 		last := ch.last
