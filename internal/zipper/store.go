@@ -238,25 +238,37 @@ func (b *blob) sumOf(h *xxh3.Hasher) uint64 {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	s.touchUsed()
 	for _, p := range s.packs {
 		if p.f != nil {
 			p.f.Close()
 			p.f = nil
 		}
+	}
+	return s.root.Close()
+}
+
+// touchUsed sets the modification time of the packs read since the last
+// call to now. s.mu is held.
+func (s *Store) touchUsed() {
+	now := time.Now()
+	for _, p := range s.packs {
 		if p.used {
 			s.root.Chtimes(p.name, now, now) // best effort: a pack trimmed meanwhile is gone
 			p.used = false
 		}
 	}
-	return s.root.Close()
 }
 
 // Trim removes the least recently used packs until the packs left take at
-// most max bytes, and temporary files left by killed builds. Packs another
-// process reads at the time stay readable to it where the system allows
-// (on Unix), and are skipped where it refuses their removal.
+// most max bytes, and temporary files left by killed builds; the packs
+// this Store read count as used now. Packs another process reads at the
+// time stay readable to it where the system allows (on Unix), and are
+// skipped where it refuses their removal.
 func (s *Store) Trim(max int64) error {
+	s.mu.Lock()
+	s.touchUsed()
+	s.mu.Unlock()
 	d, err := s.root.Open(".")
 	if err != nil {
 		return err

@@ -296,9 +296,8 @@ type chunk struct {
 	stored bool          // a single-chunk file that did not shrink: stored
 	crc    uint32
 	sum    xxh3.Uint128 // of the chunk's input, with Options.Store
-
-	err  error
-	done chan struct{}
+	err    error
+	done   chan struct{}
 }
 
 var (
