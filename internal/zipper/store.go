@@ -164,6 +164,10 @@ func (s *Store) load(name string) {
 	p := &pack{name: name}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.packs[name]; ok {
+		// Loaded already: a pack's name is drawn from its index.
+		return
+	}
 	s.packs[name] = p
 	for r := ix; len(r) > 0; r = r[recordLen:] {
 		var k Key
