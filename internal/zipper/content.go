@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 	"golang.org/x/sync/errgroup"
@@ -23,48 +24,79 @@ func (k *Key) UnmarshalText(b []byte) error {
 }
 
 // probe computes, for every file the previous zip does not lend, its Key
-// (reading it whole, chunk by chunk, on every worker) and what the store
-// holds for it, checked against its checksum. It does nothing when the
-// store is empty: then the keys come from the chunks' sums as the files
-// are compressed, without a second read. A file that cannot be read now is
-// left to the compressing pass, which reports it.
-func (w *writer) probe(ctx context.Context, entries []Entry, reuse []*indexEntry) error {
+// (reading it whole, chunk by chunk) and what the store holds for it,
+// checked against its checksum, on up to Workers goroutines in entry order
+// under g, ahead of the dispatcher and the writer, which wait for each
+// file's answer (hit). It does nothing when the store is empty: then the
+// keys come from the chunks' sums as the files are compressed, without a
+// second read. A file that cannot be read now is left to the compressing
+// pass, which reports it.
+func (w *writer) probe(ctx context.Context, g *errgroup.Group, entries []Entry, reuse []*indexEntry) {
 	st := w.opts.Store
 	if st.Len() == 0 {
-		return nil
+		return
 	}
 	w.hits = make([]*blob, len(entries))
 	w.keys = make([]Key, len(entries))
-	w.keyed = make([]bool, len(entries))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(w.opts.Workers)
-	for i := range entries {
-		e := &entries[i]
-		if e.Type != TypeFile || reuse[i] != nil {
-			continue
-		}
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			k, ok := w.keyOf(e)
-			if !ok {
-				return nil
-			}
-			w.keys[i], w.keyed[i] = k, true
-			b := st.lookup(k)
-			if b == nil || b.usize != e.Size {
-				return nil
-			}
-			buf := getIn(chunkSize)
-			defer putIn(buf)
-			if st.verify(b, (*buf)[:cap(*buf)]) == nil {
-				w.hits[i] = b
-			}
-			return nil
-		})
+	w.probed = make([]chan struct{}, len(entries))
+	for i := range w.probed {
+		w.probed[i] = make(chan struct{})
 	}
-	return g.Wait()
+	g.Go(func() error {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		slots := make(chan struct{}, w.opts.Workers)
+		for i := range entries {
+			e := &entries[i]
+			if e.Type != TypeFile || reuse[i] != nil {
+				close(w.probed[i])
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil // the waiters stop on ctx too
+			}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				defer close(w.probed[i])
+				w.probeFile(i, e)
+			})
+		}
+		return nil
+	})
+}
+
+func (w *writer) probeFile(i int, e *Entry) {
+	st := w.opts.Store
+	k, ok := w.keyOf(e)
+	if !ok {
+		return
+	}
+	w.keys[i] = k
+	b := st.lookup(k)
+	if b == nil || b.usize != e.Size {
+		return
+	}
+	buf := getIn(chunkSize)
+	defer putIn(buf)
+	if st.verify(b, (*buf)[:cap(*buf)]) == nil {
+		w.hits[i] = b
+	}
+}
+
+// hit waits for entry i's probe and returns what the store holds for it,
+// or nil: when there is no probe, the store lacks it, or ctx is done.
+func (w *writer) hit(ctx context.Context, i int) *blob {
+	if w.probed == nil {
+		return nil
+	}
+	select {
+	case <-w.probed[i]:
+		return w.hits[i]
+	case <-ctx.Done():
+		return nil
+	}
 }
 
 // keyOf reads e and returns its Key, or false when it cannot be read as
@@ -114,8 +146,8 @@ func (w *writer) writeFile(ctx context.Context, h *header, i int, e *Entry, rec 
 		}
 		return k, w.copyPrevious(h, e, rec)
 	}
-	if w.hits != nil && w.hits[i] != nil {
-		return w.keys[i], w.copyBlob(h, e, w.hits[i])
+	if b := w.hit(ctx, i); b != nil {
+		return w.keys[i], w.copyBlob(h, e, b)
 	}
 	if w.pack == nil {
 		return Key{}, w.writeChunks(ctx, h, e, order)
@@ -126,12 +158,9 @@ func (w *writer) writeFile(ctx context.Context, h *header, i int, e *Entry, rec 
 		w.teeing = false
 		return Key{}, err
 	}
+	// The key of the bytes just compressed, not the probe's: a file that
+	// changed in between is stored as it was read.
 	k := fileKey(w.opts.Level, w.stores(e), e.Size, w.sums)
-	if w.keyed != nil && w.keyed[i] && w.keys[i] != k {
-		// The file changed between probing and compressing: the bytes
-		// written are the ones just read, under their own key.
-		w.keys[i] = k
-	}
 	w.teeEnd(k, e.Size, h.crc, h.method)
 	return k, nil
 }

@@ -362,11 +362,12 @@ type writer struct {
 	ahead    *semaphore.Weighted // input handed out, not yet taken by the writer
 
 	// With Options.Store: the files' keys and what the store holds for
-	// them (see probe); the pack the new files go to, whether the file
-	// being written goes there too (teeing), and its chunks' sums.
+	// them, each valid once its probed channel is closed (see probe); the
+	// pack the new files go to, whether the file being written goes there
+	// too (teeing), and its chunks' sums.
 	hits   []*blob
 	keys   []Key
-	keyed  []bool
+	probed []chan struct{}
 	pack   *packWriter
 	teeing bool
 	sums   []xxh3.Uint128
@@ -389,11 +390,6 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 			}
 		}
 	}
-	if w.opts.Store != nil {
-		if err := w.probe(ctx, entries, reuse); err != nil {
-			return err
-		}
-	}
 
 	// stop lets the writer halt the dispatcher and workers at once when it
 	// fails, instead of after it has drained everything they would make.
@@ -404,6 +400,9 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 	order := make(chan *chunk, window)
 	work := make(chan *chunk, window)
 	w.ahead = semaphore.NewWeighted(maxAhead)
+	if w.opts.Store != nil {
+		w.probe(gctx, g, entries, reuse)
+	}
 
 	// The dispatcher cuts files into chunks, in entry order.
 	g.Go(func() error {
@@ -411,7 +410,7 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 		defer close(work)
 		for i := range entries {
 			e := &entries[i]
-			if e.Type != TypeFile || reuse[i] != nil || w.hits != nil && w.hits[i] != nil {
+			if e.Type != TypeFile || reuse[i] != nil || w.hit(gctx, i) != nil {
 				continue
 			}
 			store := w.opts.Level == 0 || incompressible(e.Name)
