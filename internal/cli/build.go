@@ -142,6 +142,9 @@ default: Lambda refuses uncompressed layers).`,
 				if opts.CacheMax, err = cachedir.ParseSize(v); err != nil {
 					return usageErrorf("LAYERKIT_CACHE_MAX=%q: %v", v, err)
 				}
+				if opts.CacheMax == 0 {
+					return usageErrorf("LAYERKIT_CACHE_MAX=%q: want a size above 0 (--no-cache builds without the cache)", v)
+				}
 			}
 			if !opts.Image {
 				for _, fl := range []string{"base", "handler", "push"} {

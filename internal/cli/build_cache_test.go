@@ -45,8 +45,19 @@ func TestBuildCacheDir(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cache, "zip")); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, map[string]string{"LAYERKIT_CACHE_MAX": "lots"}, "build", example(t))
-	if r.code != ExitUsage {
-		t.Fatalf("LAYERKIT_CACHE_MAX=lots: exit %d, %s", r.code, r.stderr)
+	// A bound smaller than any pack leaves none after the build.
+	small := t.TempDir()
+	build(map[string]string{"LAYERKIT_CACHE_MAX": "1"}, "--cache-dir", small)
+	if packs, _ := filepath.Glob(filepath.Join(small, "zip", "*.pack")); len(packs) != 0 {
+		t.Fatalf("LAYERKIT_CACHE_MAX=1 kept %v", packs)
+	}
+	if packs, _ := filepath.Glob(filepath.Join(cache, "zip", "*.pack")); len(packs) == 0 {
+		t.Fatalf("no pack in %s", cache)
+	}
+	for _, v := range []string{"lots", "0"} {
+		r := runCLI(t, map[string]string{"LAYERKIT_CACHE_MAX": v}, "build", example(t))
+		if r.code != ExitUsage {
+			t.Fatalf("LAYERKIT_CACHE_MAX=%s: exit %d, %s", v, r.code, r.stderr)
+		}
 	}
 }
