@@ -186,6 +186,15 @@ func (w *writer) data(b []byte) error {
 	return w.write(b)
 }
 
+// copyBuf returns the writer's buffer for copying compressed bytes, made
+// once: io.Copy would allocate 32 KiB for each of thousands of files.
+func (w *writer) copyBuf() []byte {
+	if w.cbuf == nil {
+		w.cbuf = make([]byte, 256<<10)
+	}
+	return w.cbuf
+}
+
 // dataWriter is w as an io.Writer of a file's compressed bytes.
 type dataWriter struct{ w *writer }
 
@@ -211,7 +220,7 @@ func (w *writer) copyBlob(h *header, e *Entry, b *blob) error {
 	if err == nil {
 		sum := xxh3.New()
 		var n int64
-		n, err = io.Copy(io.MultiWriter(w, sum), io.NewSectionReader(f, b.off, b.csize))
+		n, err = io.CopyBuffer(io.MultiWriter(w, sum), io.NewSectionReader(f, b.off, b.csize), w.copyBuf())
 		if err == nil && (n != b.csize || b.sumOf(sum) != b.sum) {
 			err = ErrCacheDamaged
 		}

@@ -359,6 +359,7 @@ type writer struct {
 	res      Result
 	index    map[string]indexEntry
 	hbuf     []byte
+	cbuf     []byte              // see copyBuf
 	ahead    *semaphore.Weighted // input handed out, not yet taken by the writer
 
 	// With Options.Store: the files' keys and what the store holds for
@@ -616,7 +617,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	n, err := io.Copy(dataWriter{w}, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
+	n, err := io.CopyBuffer(dataWriter{w}, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize), w.copyBuf())
 	if err == nil && n != rec.CSize {
 		err = io.ErrUnexpectedEOF
 	}
