@@ -180,7 +180,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	for _, s := range staged {
-		if err := s.SaveCache(); err != nil {
+		if err := s.SaveCache(); errors.Is(err, zipper.ErrStoreSave) {
+			// The zips are in place; the next build is only slower.
+			res.Warnings = append(res.Warnings, err.Error())
+		} else if err != nil {
 			return nil, err
 		}
 	}

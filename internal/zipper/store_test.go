@@ -3,6 +3,7 @@ package zipper_test
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
 )
 
@@ -219,5 +221,30 @@ func TestStoreConcurrentBuilds(t *testing.T) {
 	got := writeStored(t, store, freshCopy(t, src), filepath.Join(out, "after.zip"), zipper.Options{Level: -1})
 	if got.SHA256 != cold.SHA256 {
 		t.Fatalf("after the shared builds the zip differs from a cold build")
+	}
+}
+
+// TestStoreSaveFails: a store that cannot be written to (its folder gone)
+// costs the zip nothing: it is complete and in place, and the error says
+// only the store's save failed.
+func TestStoreSaveFails(t *testing.T) {
+	src, out := makeTree(t), t.TempDir()
+	cold := write(t, src, filepath.Join(out, "cold.zip"), zipper.Options{Level: -1})
+	dir := filepath.Join(t.TempDir(), "store")
+	st := openStore(t, dir)
+	defer st.Close()
+	must(t, os.RemoveAll(dir))
+	entries, _, err := split.Scan(t.Context(), src, keepAll)
+	must(t, err)
+	root, err := os.OpenRoot(src)
+	must(t, err)
+	defer root.Close()
+	dst := filepath.Join(out, "main.zip")
+	res, err := zipper.WriteFile(t.Context(), dst, zipper.NewRootSource(root), entries, zipper.Options{Level: -1, Modified: epoch, Store: st})
+	if !errors.Is(err, zipper.ErrStoreSave) {
+		t.Fatalf("got %v, want ErrStoreSave", err)
+	}
+	if res.SHA256 != cold.SHA256 || fileSHA(t, dst) != cold.SHA256 {
+		t.Fatalf("the zip is not the cold build's")
 	}
 }

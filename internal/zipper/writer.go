@@ -261,26 +261,31 @@ func (s *Staged) Discard() error {
 // SaveCache records the committed zip in the cache folder, for the next
 // build to reuse, and adds the files it compressed anew to Options.Store.
 // It does nothing before Commit, without a cache, or for an unchanged zip,
-// whose record is already there.
+// whose record is already there. An error saving to the store (a full
+// disk in the user's cache folder) wraps ErrStoreSave and comes after the
+// index is saved.
 func (s *Staged) SaveCache() error {
 	if s.tmp != "" {
 		return nil
+	}
+	if s.d.Cache != nil && s.index != nil {
+		if err := saveIndex(s.d.Cache, s.d.Dir, s.d.Name, s.level, s.index, s.inputs, s.Result); err != nil {
+			return fmt.Errorf("saving build cache: %w", err)
+		}
 	}
 	if s.pack != nil {
 		err := s.pack.commit()
 		s.pack = nil
 		if err != nil {
-			return fmt.Errorf("saving build cache: %w", err)
+			return fmt.Errorf("%w: %w", ErrStoreSave, err)
 		}
-	}
-	if s.d.Cache == nil || s.index == nil {
-		return nil
-	}
-	if err := saveIndex(s.d.Cache, s.d.Dir, s.d.Name, s.level, s.index, s.inputs, s.Result); err != nil {
-		return fmt.Errorf("saving build cache: %w", err)
 	}
 	return nil
 }
+
+// ErrStoreSave reports that the files a zip compressed anew could not be
+// added to Options.Store. The zip itself is complete and in place.
+var ErrStoreSave = errors.New("saving to the build cache")
 
 // chunk is one piece of a file on its way through the workers.
 type chunk struct {
