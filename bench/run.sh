@@ -24,6 +24,7 @@ src=$(cd "${1:-$here/data/python-arm64}" && pwd)
 runs=${2:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export LAYERKIT_CACHE_DIR="$work/cache"   # a cache of this run's own, not the user's
 
 for tool in zip python3 go /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/layerkit/layerkit/internal/cachedir"
 	"github.com/layerkit/layerkit/internal/config"
 	"github.com/layerkit/layerkit/internal/split"
 	"github.com/layerkit/layerkit/internal/zipper"
@@ -29,6 +30,10 @@ import (
 // CacheDir is the folder, inside the output folder, where the build keeps
 // the index that lets rebuilds reuse compressed bytes.
 const CacheDir = ".layerkit-cache"
+
+// StoreDir is the subfolder of Options.CacheDir that holds compressed
+// files by content.
+const StoreDir = "zip"
 
 // Options control a build.
 type Options struct {
@@ -46,13 +51,23 @@ type Options struct {
 	Level int
 	// Modified is every entry's timestamp.
 	Modified time.Time
-	// NoCache turns off reuse of the previous build's compressed bytes.
+	// NoCache turns off reuse of compressed bytes: the previous build's,
+	// and the shared cache's.
 	NoCache bool
 	// Slim slims every artifact, as slim: true in the config does for one:
 	// test suites, docs and examples inside packages and stale bytecode
 	// are left out, and ELF objects lose their debug sections (see
 	// slimArtifact). The manifest records what went (layers.Slimmed).
 	Slim bool
+	// CacheDir is layerkit's cache folder, shared by every project on the
+	// machine (cachedir.Default); the build keeps compressed files by
+	// content in its zip/ subfolder (zipper.Store), so that a fresh
+	// checkout reuses them. "" means none.
+	CacheDir string
+	// CacheMax bounds the zip/ subfolder of CacheDir: after the build, the
+	// least recently used packs are removed until it fits. 0 means
+	// cachedir.DefaultMax.
+	CacheMax int64
 	// Progress, when set, is called as each artifact starts and ends.
 	Progress func(a *split.Artifact, done bool)
 	// Image, when set, makes the build write one container image per
@@ -69,6 +84,9 @@ type Result struct {
 	Warnings []string
 	Notes    []string
 	Reused   int
+	// Cached counts the files among Reused that came from the shared
+	// cache (Options.CacheDir), found by their content.
+	Cached int
 	// Unchanged counts the zips a previous build had already written from
 	// the same input, kept as they were.
 	Unchanged int
@@ -117,6 +135,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return runImages(ctx, c, o, plan, previous, res, opts)
 	}
 	zopts := zipper.Options{Level: opts.Level, Modified: opts.Modified}
+	if !opts.NoCache && opts.CacheDir != "" {
+		dir := filepath.Join(opts.CacheDir, StoreDir)
+		st, err := zipper.OpenStore(dir)
+		if err != nil {
+			// A build without the shared cache is slower, not wrong.
+			res.Warnings = append(res.Warnings, fmt.Sprintf("building without the cache: %v", err))
+		} else {
+			defer st.Close()
+			zopts.Store = st
+		}
+	}
 
 	staged := make([]*zipper.Staged, 0, len(plan.Artifacts))
 	defer func() {
@@ -152,6 +181,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		zr := s.Result
 		res.Reused += zr.Reused
+		res.Cached += zr.Cached
 		if zr.Unchanged {
 			res.Unchanged++
 		}
@@ -168,8 +198,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	for _, s := range staged {
-		if err := s.SaveCache(); err != nil {
+		if err := s.SaveCache(); errors.Is(err, zipper.ErrStoreSave) {
+			// The zips are in place; the next build is only slower.
+			res.Warnings = append(res.Warnings, err.Error())
+		} else if err != nil {
 			return nil, err
+		}
+	}
+	if zopts.Store != nil {
+		if opts.CacheMax <= 0 {
+			opts.CacheMax = cachedir.DefaultMax
+		}
+		if err := zopts.Store.Trim(opts.CacheMax); err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("trimming the cache: %v", err))
 		}
 	}
 	res.Removed = o.removeStale(previous, res.Manifest)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/layerkit/layerkit/internal/aws/ecrauth"
 	"github.com/layerkit/layerkit/internal/build"
+	"github.com/layerkit/layerkit/internal/cachedir"
 	"github.com/layerkit/layerkit/internal/config"
 	"github.com/layerkit/layerkit/internal/lint"
 	"github.com/layerkit/layerkit/internal/ociwrite"
@@ -38,6 +39,12 @@ type BuildOptions struct {
 	NoCache bool
 	// Slim slims every zip (build.Options.Slim).
 	Slim bool
+	// CacheDir is --cache-dir, else LAYERKIT_CACHE_DIR; "" means the
+	// user cache folder's layerkit/ (cachedir.Default).
+	CacheDir string
+	// CacheMax is LAYERKIT_CACHE_MAX in bytes (cachedir.DefaultMax when
+	// unset).
+	CacheMax int64
 	// OutOutsideProject accepts a config's out: outside the project.
 	OutOutsideProject bool
 	Modified          time.Time
@@ -74,7 +81,12 @@ Zips are deterministic: sorted entries, fixed timestamps (SOURCE_DATE_EPOCH or
 1980-01-01), modes 0644/0755, no host-specific fields. Version control, caches,
 virtualenvs and editor files are left out; secrets (.env, .aws/, private keys)
 are left out and reported. A rebuild reuses the compressed bytes of unchanged
-files and gives the same bytes as a cold build.
+files and gives the same bytes as a cold build: those of the previous zip for
+files untouched since (same size, times and inode), and those of the cache
+folder for files with the same content, wherever they are (a fresh checkout,
+another project). The cache folder (--cache-dir, LAYERKIT_CACHE_DIR, default the
+user cache folder's layerkit/) is shared by every project and kept under
+LAYERKIT_CACHE_MAX (default 2G), least recently used first.
 
 The output folder is never packaged, however it is spelled. It may not be,
 or hold, the project folder or a folder the build packages. The config's
@@ -141,6 +153,18 @@ records the bytes removed per kind.`,
 				return &UsageError{Err: err}
 			}
 			opts.Modified = m
+			if opts.CacheDir == "" {
+				opts.CacheDir = f.Getenv("LAYERKIT_CACHE_DIR")
+			}
+			opts.CacheMax = cachedir.DefaultMax
+			if v := f.Getenv("LAYERKIT_CACHE_MAX"); v != "" {
+				if opts.CacheMax, err = cachedir.ParseSize(v); err != nil {
+					return usageErrorf("LAYERKIT_CACHE_MAX=%q: %v", v, err)
+				}
+				if opts.CacheMax == 0 {
+					return usageErrorf("LAYERKIT_CACHE_MAX=%q: want a size above 0 (--no-cache builds without the cache)", v)
+				}
+			}
 			if !opts.Image {
 				for _, fl := range []string{"base", "handler", "push"} {
 					if cmd.Flags().Changed(fl) {
@@ -183,7 +207,8 @@ records the bytes removed per kind.`,
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "output folder (default: the config's out, or DIR/dist)")
 	cmd.Flags().IntVar(&opts.Level, "level", zipper.DefaultLevel, "deflate level: 0 stores, 1 is fastest, 9 smallest")
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "compress every file again instead of reusing the previous build's bytes")
+	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "compress every file again instead of reusing the previous build's or the cache's bytes")
+	cmd.Flags().StringVar(&opts.CacheDir, "cache-dir", "", "cache folder shared by every project, whose zip/ keeps compressed files by content (default: LAYERKIT_CACHE_DIR, or the user cache folder's layerkit/)")
 	cmd.Flags().BoolVar(&opts.Slim, "slim", false, "leave out tests, docs and stale bytecode, strip ELF debug sections (the manifest says what went)")
 	cmd.Flags().BoolVar(&opts.OutOutsideProject, "out-outside-project", false, "accept a config out: that leaves the project folder")
 	cmd.Flags().BoolVar(&opts.Image, "image", false, "build one container image per target instead of zips")
@@ -218,6 +243,8 @@ type buildReport struct {
 	Excluded []split.Excluded `json:"excluded"`
 	Warnings []string         `json:"warnings"`
 	Reused   int              `json:"reused_files"`
+	// Cached counts the reused files that came from the shared cache.
+	Cached int `json:"cached_files"`
 	// Unchanged counts the zips kept as a previous build wrote them.
 	Unchanged int      `json:"unchanged_zips"`
 	Removed   []string `json:"removed"`
@@ -250,7 +277,14 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		}
 	}
 	bo := build.Options{Config: cfg, Out: opts.Out, OutOutsideProject: opts.OutOutsideProject,
-		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, Slim: opts.Slim, Progress: progress}
+		Level: opts.Level, Modified: opts.Modified, NoCache: opts.NoCache, CacheDir: opts.CacheDir, CacheMax: opts.CacheMax, Slim: opts.Slim, Progress: progress}
+	if bo.CacheDir == "" && !opts.NoCache && !opts.Image {
+		d, err := cachedir.Default()
+		if err != nil {
+			printLine(opts.IO.ErrOut, "warning: building without the cache: %v", err)
+		}
+		bo.CacheDir = d
+	}
 	if opts.Image {
 		bo.Image = &build.ImageOptions{Base: opts.Base, Handler: opts.Handler, Push: opts.Push,
 			Registry: ociwrite.Registry{Keychain: ecrauth.New(ecrauth.Options{Profile: opts.AWS.Profile, EndpointURL: opts.AWS.EndpointURL}, authn.DefaultKeychain)},
@@ -293,7 +327,7 @@ func buildRun(ctx context.Context, opts *BuildOptions) error {
 		printLine(w, "note: removed %s, which this build no longer makes", r)
 	}
 	if opts.Format == "json" {
-		rep := buildReport{Out: res.Out, Manifest: res.Manifest, Excluded: res.Excluded, Warnings: res.Warnings, Reused: res.Reused, Unchanged: res.Unchanged, Removed: res.Removed}
+		rep := buildReport{Out: res.Out, Manifest: res.Manifest, Excluded: res.Excluded, Warnings: res.Warnings, Reused: res.Reused, Cached: res.Cached, Unchanged: res.Unchanged, Removed: res.Removed}
 		if rep.Excluded == nil {
 			rep.Excluded = []split.Excluded{}
 		}

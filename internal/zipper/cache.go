@@ -27,6 +27,8 @@ type indexEntry struct {
 	CSize  int64  `json:"z"`
 	CRC    uint32 `json:"c"`
 	Method uint16 `json:"x"`
+	// Key is the file's Key in a Store, when it was computed.
+	Key Key `json:"k,omitzero"`
 }
 
 // index is the cache file kept beside each zip WriteFile writes.

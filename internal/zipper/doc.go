@@ -23,6 +23,15 @@
 // nothing the zip depends on changed, the previous zip is kept as it is.
 // Output built with a cache is byte-identical to a cold build.
 //
+// A Store (Options.Store) reuses compressed bytes by content instead, for
+// every build on the machine: a file is keyed by an XXH3-128 hash of its
+// bytes and of what shapes their compressed form, so a fresh checkout, with
+// every inode and mtime new, copies what an earlier build compressed. Its
+// packs are written whole and renamed into place, so processes may share
+// the folder; each file's checksum is checked before its bytes reach a
+// zip, and a damaged one is compressed again. The stat-keyed index above
+// stays in front of it.
+//
 // Image layers: WriteTarGz writes the same entries, read from the same
 // Sources, as a deterministic gzip-compressed tar under a prefix ("opt",
 // "var/task"), with the same parallel deflate: the tar stream is cut into

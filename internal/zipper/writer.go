@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/zeebo/xxh3"
 
 	"github.com/layerkit/layerkit/internal/atomicfile"
 	"golang.org/x/sync/errgroup"
@@ -71,6 +72,12 @@ type Options struct {
 	// zip it writes, and from which it reuses the compressed bytes of
 	// unchanged files of the previous zip at the same destination.
 	CacheDir string
+	// Store, when set, is the content-keyed cache shared by every build:
+	// files whose bytes it holds compressed (with the same level and
+	// format) are copied from it, after their checksum is checked, and the
+	// files compressed anew are added to it when the zip is saved
+	// (Staged.SaveCache). The caller opens and closes it.
+	Store *Store
 }
 
 // Result describes a written zip.
@@ -81,6 +88,9 @@ type Result struct {
 	ZippedBytes   int64 // size of the zip file
 	SHA256        [32]byte
 	Reused        int // files whose compressed bytes came from the cache, or all of them when Unchanged
+	// Cached counts the files among Reused whose compressed bytes came
+	// from Options.Store, found by their content.
+	Cached int
 	// Unchanged says the zip at the destination was already the one these
 	// entries make (the cache recorded making it from the same input, and
 	// it is still that file, untouched), so nothing was written.
@@ -148,6 +158,7 @@ type Staged struct {
 	level  int
 	index  map[string]indexEntry
 	inputs string
+	pack   *packWriter // files new to Options.Store, or nil
 }
 
 // Stage writes entries, read from src, as a zip under a temporary name in
@@ -188,6 +199,9 @@ func Stage(ctx context.Context, d Dest, src Source, entries []Entry, opts Option
 		return nil, err
 	}
 	w := &writer{f: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), hash: sha256.New(), src: src, opts: opts, prev: prev}
+	if opts.Store != nil {
+		w.pack = opts.Store.newPack()
+	}
 	err = w.run(ctx, entries)
 	if err == nil {
 		// CreateTemp makes the file 0600; a zip is as readable as any build
@@ -202,9 +216,12 @@ func Stage(ctx context.Context, d Dest, src Source, entries []Entry, opts Option
 	}
 	if err != nil {
 		d.Dir.Remove(tmpName)
+		if w.pack != nil {
+			w.pack.discard()
+		}
 		return nil, err
 	}
-	s.tmp, s.index = tmpName, w.index
+	s.tmp, s.index, s.pack = tmpName, w.index, w.pack
 	s.Result = w.res
 	s.Result.ZippedBytes = w.pos
 	copy(s.Result.SHA256[:], w.hash.Sum(nil))
@@ -225,9 +242,14 @@ func (s *Staged) Commit() error {
 	return nil
 }
 
-// Discard removes the staged zip when it is not in place yet. It is safe
-// to call after Commit, and more than once.
+// Discard removes the staged zip when it is not in place yet, and the
+// files it would have added to Options.Store when SaveCache has not saved
+// them. It is safe to call after Commit, and more than once.
 func (s *Staged) Discard() error {
+	if s.pack != nil {
+		s.pack.discard()
+		s.pack = nil
+	}
 	if s.tmp == "" {
 		return nil
 	}
@@ -237,17 +259,33 @@ func (s *Staged) Discard() error {
 }
 
 // SaveCache records the committed zip in the cache folder, for the next
-// build to reuse. It does nothing without a cache or for an unchanged zip,
-// whose record is already there.
+// build to reuse, and adds the files it compressed anew to Options.Store.
+// It does nothing before Commit, without a cache, or for an unchanged zip,
+// whose record is already there. An error saving to the store (a full
+// disk in the user's cache folder) wraps ErrStoreSave and comes after the
+// index is saved.
 func (s *Staged) SaveCache() error {
-	if s.d.Cache == nil || s.index == nil || s.tmp != "" {
+	if s.tmp != "" {
 		return nil
 	}
-	if err := saveIndex(s.d.Cache, s.d.Dir, s.d.Name, s.level, s.index, s.inputs, s.Result); err != nil {
-		return fmt.Errorf("saving build cache: %w", err)
+	if s.d.Cache != nil && s.index != nil {
+		if err := saveIndex(s.d.Cache, s.d.Dir, s.d.Name, s.level, s.index, s.inputs, s.Result); err != nil {
+			return fmt.Errorf("saving build cache: %w", err)
+		}
+	}
+	if s.pack != nil {
+		err := s.pack.commit()
+		s.pack = nil
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrStoreSave, err)
+		}
 	}
 	return nil
 }
+
+// ErrStoreSave reports that the files a zip compressed anew could not be
+// added to Options.Store. The zip itself is complete and in place.
+var ErrStoreSave = errors.New("saving to the build cache")
 
 // chunk is one piece of a file on its way through the workers.
 type chunk struct {
@@ -262,6 +300,7 @@ type chunk struct {
 	data   []byte        // what to write: in's data or out's bytes
 	stored bool          // a single-chunk file that did not shrink: stored
 	crc    uint32
+	sum    xxh3.Uint128 // of the chunk's input, with Options.Store
 	err    error
 	done   chan struct{}
 }
@@ -325,7 +364,19 @@ type writer struct {
 	res      Result
 	index    map[string]indexEntry
 	hbuf     []byte
+	cbuf     []byte              // see copyBuf
 	ahead    *semaphore.Weighted // input handed out, not yet taken by the writer
+
+	// With Options.Store: the files' keys and what the store holds for
+	// them, each valid once its probed channel is closed (see probe); the
+	// pack the new files go to, whether the file being written goes there
+	// too (teeing), and its chunks' sums.
+	hits   []*blob
+	keys   []Key
+	probed []chan struct{}
+	pack   *packWriter
+	teeing bool
+	sums   []xxh3.Uint128
 }
 
 func chunksOf(size int64) int64 { return max(1, (size+chunkSize-1)/chunkSize) }
@@ -355,6 +406,9 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 	order := make(chan *chunk, window)
 	work := make(chan *chunk, window)
 	w.ahead = semaphore.NewWeighted(maxAhead)
+	if w.opts.Store != nil {
+		w.probe(gctx, g, entries, reuse)
+	}
 
 	// The dispatcher cuts files into chunks, in entry order.
 	g.Go(func() error {
@@ -362,7 +416,7 @@ func (w *writer) run(ctx context.Context, entries []Entry) error {
 		defer close(work)
 		for i := range entries {
 			e := &entries[i]
-			if e.Type != TypeFile || reuse[i] != nil {
+			if e.Type != TypeFile || reuse[i] != nil || w.hit(gctx, i) != nil {
 				continue
 			}
 			store := w.opts.Level == 0 || incompressible(e.Name)
@@ -466,6 +520,9 @@ func (w *writer) compress(fw *flate.Writer, ch *chunk) {
 	}
 	data := buf[dict:]
 	ch.crc = crc32.ChecksumIEEE(data)
+	if w.pack != nil {
+		ch.sum = xxh3.Hash128(data)
+	}
 	if ch.store || ch.n == 0 {
 		ch.data, ch.stored = data, true
 		return
@@ -539,16 +596,11 @@ func (w *writer) writeEntries(ctx context.Context, entries []Entry, reuse []*ind
 			}
 		case TypeFile:
 			w.res.Files++
-			var err error
-			if rec := reuse[i]; rec != nil {
-				err = w.copyPrevious(&h, e, rec)
-			} else {
-				err = w.writeChunks(ctx, &h, e, order)
-			}
+			key, err := w.writeFile(ctx, &h, i, e, reuse[i], order)
 			if err != nil {
 				return err
 			}
-			w.index[e.Name] = indexEntry{ID: e.ID, Offset: h.offset + int64(h.localLen()), CSize: h.csize, CRC: h.crc, Method: h.method}
+			w.index[e.Name] = indexEntry{ID: e.ID, Offset: h.offset + int64(h.localLen()), CSize: h.csize, CRC: h.crc, Method: h.method, Key: key}
 		}
 		w.res.UnzippedBytes += h.usize
 		w.count++
@@ -571,7 +623,7 @@ func (w *writer) writeWhole(h *header, data []byte) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	return w.write(data)
+	return w.data(data)
 }
 
 func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
@@ -581,7 +633,7 @@ func (w *writer) copyPrevious(h *header, e *Entry, rec *indexEntry) error {
 	if err := w.write(w.hbuf); err != nil {
 		return err
 	}
-	n, err := io.Copy(w, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize))
+	n, err := io.CopyBuffer(dataWriter{w}, io.NewSectionReader(w.prev.f, rec.Offset, rec.CSize), w.copyBuf())
 	if err == nil && n != rec.CSize {
 		err = io.ErrUnexpectedEOF
 	}
@@ -630,6 +682,9 @@ func (w *writer) next(order <-chan *chunk) (*chunk, error) {
 		ch.release()
 		return nil, ch.err
 	}
+	if w.teeing {
+		w.sums = append(w.sums, ch.sum)
+	}
 	return ch, nil
 }
 
@@ -658,7 +713,7 @@ func (w *writer) writeHeld(h *header, first *chunk, order <-chan *chunk) error {
 		return err
 	}
 	for _, ch := range held {
-		if err := w.write(ch.data); err != nil {
+		if err := w.data(ch.data); err != nil {
 			return err
 		}
 	}
@@ -677,7 +732,7 @@ func (w *writer) writePatched(ctx context.Context, h *header, e *Entry, first *c
 		return err
 	}
 	for ch := first; ; {
-		err := w.write(ch.data)
+		err := w.data(ch.data)
 		h.csize += int64(len(ch.data))
 		h.crc = crc32Combine(h.crc, ch.crc, ch.n)
 		last := ch.last
