@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -223,24 +222,17 @@ func uploadCode(ctx context.Context, sc S3API, o Options, c *Code, a layers.Arti
 		return inRegion(c.Region, "looking for "+c.URI(), err)
 	}
 	zipPath := filepath.Join(o.Dist, filepath.FromSlash(a.Path))
-	f, err := os.Open(zipPath)
+	f, size, err := openBuilt(zipPath, a)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if fi.Size() != a.ZippedBytes {
-		return fmt.Errorf("%s is %d bytes, the manifest says %d: build again", zipPath, fi.Size(), a.ZippedBytes)
-	}
-	o.progress(Event{Region: c.Region, Layer: a.Name, Step: "upload", Total: fi.Size()})
-	body := &progressReader{f: f, total: fi.Size(), report: func(done int64) {
-		o.progress(Event{Region: c.Region, Layer: a.Name, Step: "upload", Done: done, Total: fi.Size()})
+	o.progress(Event{Region: c.Region, Layer: a.Name, Step: "upload", Total: size})
+	body := &progressReader{f: f, total: size, report: func(done int64) {
+		o.progress(Event{Region: c.Region, Layer: a.Name, Step: "upload", Done: done, Total: size})
 	}}
 	out, err := sc.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(c.Bucket), Key: aws.String(c.Key), Body: body, ContentLength: aws.Int64(fi.Size()),
+		Bucket: aws.String(c.Bucket), Key: aws.String(c.Key), Body: body, ContentLength: aws.Int64(size),
 		ContentType:       aws.String("application/zip"),
 		ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
 		// S3 refuses the upload unless the bytes have the build's hash

@@ -426,24 +426,17 @@ func upload(ctx context.Context, sc S3API, o Options, region, bucket, key, zipPa
 	if err != nil && !errors.As(err, &nf) {
 		return inRegion(region, fmt.Sprintf("looking for s3://%s/%s", bucket, key), err)
 	}
-	f, err := os.Open(zipPath)
+	f, size, err := openBuilt(zipPath, a)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if fi.Size() != a.ZippedBytes {
-		return fmt.Errorf("%s is %d bytes, the manifest says %d: build again", zipPath, fi.Size(), a.ZippedBytes)
-	}
-	o.progress(Event{Region: region, Layer: name, Step: "upload", Total: fi.Size()})
-	body := &progressReader{f: f, total: fi.Size(), report: func(done int64) {
-		o.progress(Event{Region: region, Layer: name, Step: "upload", Done: done, Total: fi.Size()})
+	o.progress(Event{Region: region, Layer: name, Step: "upload", Total: size})
+	body := &progressReader{f: f, total: size, report: func(done int64) {
+		o.progress(Event{Region: region, Layer: name, Step: "upload", Done: done, Total: size})
 	}}
 	_, err = sc.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), Body: body, ContentLength: aws.Int64(fi.Size()),
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: body, ContentLength: aws.Int64(size),
 		ContentType:       aws.String("application/zip"),
 		ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
 		// S3 verifies the upload against the build's hash and keeps it,
@@ -502,4 +495,23 @@ func share(ctx context.Context, lc LambdaAPI, name string, version int64, p Prin
 		return nil // added by a run that was cut off before it could see the answer
 	}
 	return err
+}
+
+// openBuilt opens a zip a build wrote and checks it still has the size the
+// manifest records: a zip changed since the build is not uploaded.
+func openBuilt(zipPath string, a layers.Artifact) (*os.File, int64, error) {
+	f, err := os.Open(zipPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if fi.Size() != a.ZippedBytes {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s is %d bytes, the manifest says %d: build again", zipPath, fi.Size(), a.ZippedBytes)
+	}
+	return f, fi.Size(), nil
 }
