@@ -189,15 +189,7 @@ func (a *applier) forwardImage(ctx context.Context, api ApplyAPI, s *Step) (bool
 	if err := a.verifyImage(ctx, api, s.ARN, s.Target); err != nil {
 		return changed, err
 	}
-	if a.o.Smoke != nil {
-		if err := a.smoke(ctx, api, s.ARN); err != nil {
-			return changed, err
-		}
-		if err := ev(EventSmoke); err != nil {
-			return changed, err
-		}
-	}
-	return changed, ev(EventDone)
+	return changed, a.smokeAndDone(ctx, api, s.ARN, ev)
 }
 
 // restoreImage puts an image function back on its recorded image and

@@ -138,15 +138,7 @@ func (a *applier) forward(ctx context.Context, api ApplyAPI, s *Step) (bool, err
 	if err := a.verify(ctx, api, s.ARN, s.Target, aws.ToString(fc.Configuration.CodeSha256)); err != nil {
 		return changed, err
 	}
-	if a.o.Smoke != nil {
-		if err := a.smoke(ctx, api, s.ARN); err != nil {
-			return changed, err
-		}
-		if err := ev(EventSmoke); err != nil {
-			return changed, err
-		}
-	}
-	return changed, ev(EventDone)
+	return changed, a.smokeAndDone(ctx, api, s.ARN, ev)
 }
 
 // restore puts a function back to its recorded configuration and reports
@@ -232,4 +224,18 @@ func (a *applier) smoke(ctx context.Context, api ApplyAPI, arn string) error {
 		return fmt.Errorf("smoke invocation answered status %d", out.StatusCode)
 	}
 	return nil
+}
+
+// smokeAndDone ends a forward step: the smoke invoke when one is asked for,
+// recorded, then the step recorded done.
+func (a *applier) smokeAndDone(ctx context.Context, api ApplyAPI, arn string, ev func(kind string) error) error {
+	if a.o.Smoke != nil {
+		if err := a.smoke(ctx, api, arn); err != nil {
+			return err
+		}
+		if err := ev(EventSmoke); err != nil {
+			return err
+		}
+	}
+	return ev(EventDone)
 }
