@@ -45,13 +45,13 @@ type ApplyOptions struct {
 	// Rate bounds the control-plane calls per second in each region
 	// (Lambda's quota is 15 a second, shared with everything else in the
 	// account); 0 means DefaultRate. GetFunction, polled by the waits, has
-	// a quota of its own and is bounded at 5 times Rate.
+	// a quota of its own and is bounded at 6.5 times Rate (getPerRate).
 	Rate float64
 	// PollMin and PollMax bound the delay between polls while waiting for
 	// an update or for a function to become Active; 0 means 1 s and 1 s.
 	// Polling every second ends each wait within a second of the update:
 	// a fleet moves at its quota's pace (the waits' GetFunction calls are
-	// bounded by their own limiter, at 5 times Rate, under Lambda's 100 a
+	// bounded by their own limiter, at 6.5 times Rate, under Lambda's 100 a
 	// second), where a backoff to 20 s left the last wait of each
 	// account-region up to 20 s behind (BenchmarkFleet: 1.86 x the minimum).
 	PollMin, PollMax time.Duration

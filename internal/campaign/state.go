@@ -35,7 +35,7 @@ func ReadStates(ctx context.Context, client func(region string) GetFunctionAPI, 
 		if l, ok := limits[region]; ok {
 			return l
 		}
-		l := rate.NewLimiter(rate.Limit(5*DefaultRate), 5)
+		l := rate.NewLimiter(rate.Limit(getPerRate*DefaultRate), 10)
 		limits[region] = l
 		return l
 	}
